@@ -1,0 +1,26 @@
+"""Benchmark tables: finding, loading, caching and downloading them, and the lookup kernel."""
+
+from pymoo_arnas.data.locate import DataNotFoundError, cache_dir, find_data_dir
+from pymoo_arnas.data.lookup import lookup, lookup_kernel
+from pymoo_arnas.data.robustness import (
+    ATTACKS,
+    CORRUPTIONS,
+    DATASETS,
+    available_datasets,
+    load_robustness,
+)
+from pymoo_arnas.data.table import BenchmarkTable
+
+__all__ = [
+    "ATTACKS",
+    "CORRUPTIONS",
+    "DATASETS",
+    "BenchmarkTable",
+    "DataNotFoundError",
+    "available_datasets",
+    "cache_dir",
+    "find_data_dir",
+    "load_robustness",
+    "lookup",
+    "lookup_kernel",
+]

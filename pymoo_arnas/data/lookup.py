@@ -1,0 +1,68 @@
+"""The numba kernel that turns a batch of genomes into table rows and metric values."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from pymoo_arnas.space import N_EDGES, N_OPS, validate
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def lookup_kernel(X, code_to_row, values, rows, out):
+    """Decode genomes and gather metric values, in one pass.
+
+    Parameters
+    ----------
+    X : int64 array (n, 6)
+        Genomes (not checked beforehand: the kernel checks the range itself).
+    code_to_row : int32 array (15625,)
+        Table row of each genome code (base 5, ``x0`` most significant).
+    values : float64 array (n_rows, k)
+        The requested metric columns, one row per unique cell (C-contiguous).
+    rows : int64 array (n,)
+        Output: the table row of each genome.
+    out : float64 array (n, k)
+        Output: the metric values of each genome.
+
+    Returns
+    -------
+    int
+        ``-1`` when every genome was in range, else the first row holding a value outside
+        ``0..4`` (``rows``/``out`` are then filled only up to that row).
+    """
+    n = X.shape[0]
+    k = values.shape[1]
+    for i in range(n):
+        code = 0
+        bad = False
+        for j in range(N_EDGES):
+            v = X[i, j]
+            bad |= (v < 0) | (v >= N_OPS)
+            code = code * N_OPS + v
+        if bad:
+            return i
+        r = code_to_row[code]
+        rows[i] = r
+        for c in range(k):
+            out[i, c] = values[r, c]
+    return -1
+
+
+def lookup(X, code_to_row: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Genomes ``(n, 6)`` -> (rows ``(n,)``, values ``(n, k)``), with a clear error for bad input.
+
+    Integer input goes straight to the kernel; floats (PSO, DE) are checked to hold whole
+    numbers first. A ``ValueError`` names the row, position and value at fault.
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != N_EDGES or not np.issubdtype(X.dtype, np.integer):
+        X = validate(X)
+    X = np.ascontiguousarray(X, dtype=np.int64)
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    rows = np.empty(X.shape[0], dtype=np.int64)
+    out = np.empty((X.shape[0], values.shape[1]), dtype=np.float64)
+    bad = lookup_kernel(X, code_to_row, values, rows, out)
+    if bad >= 0:
+        validate(X)  # raises, naming the row, position and value
+    return rows, out
