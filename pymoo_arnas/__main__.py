@@ -1,0 +1,5 @@
+import sys
+
+from pymoo_arnas.experiments.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Experiments: runner, metrics, plots and the ``arnas`` command line."""
