@@ -232,7 +232,7 @@ class CellIndex:
         code_to_index[index_to_code] = np.arange(N_CELLS, dtype=np.int32)
         if not np.array_equal(np.sort(index_to_code), np.arange(N_CELLS)):
             raise ValueError("meta.json does not list every NAS-Bench-201 cell exactly once")
-        return cls(code_to_index, index_to_code, index_to_uid[index_to_code])
+        return cls(code_to_index, index_to_code, index_to_uid[code_to_index])
 
     @property
     def uids(self) -> np.ndarray:

@@ -1,7 +1,9 @@
 """Benchmark tables: finding, loading, caching and downloading them, and the lookup kernel."""
 
+from pymoo_arnas.data.download import download
 from pymoo_arnas.data.locate import DataNotFoundError, cache_dir, find_data_dir
 from pymoo_arnas.data.lookup import lookup, lookup_kernel
+from pymoo_arnas.data.robbench import load_nas_robbench
 from pymoo_arnas.data.robustness import (
     ATTACKS,
     CORRUPTIONS,
@@ -19,7 +21,9 @@ __all__ = [
     "DataNotFoundError",
     "available_datasets",
     "cache_dir",
+    "download",
     "find_data_dir",
+    "load_nas_robbench",
     "load_robustness",
     "lookup",
     "lookup_kernel",

@@ -14,8 +14,9 @@ def lookup_kernel(X, code_to_row, values, rows, out):
 
     Parameters
     ----------
-    X : int64 array (n, 6)
-        Genomes (not checked beforehand: the kernel checks the range itself).
+    X : integer array (n, 6)
+        Genomes, any integer dtype (int64 as pymoo passes them, or compact int8); not
+        checked beforehand: the kernel checks the range itself.
     code_to_row : int32 array (15625,)
         Table row of each genome code (base 5, ``x0`` most significant).
     values : float64 array (n_rows, k)
@@ -49,6 +50,24 @@ def lookup_kernel(X, code_to_row, values, rows, out):
     return -1
 
 
+@numba.njit(cache=True, nogil=True)
+def first_unseen(rows, seen):
+    """Positions ``(m,)`` of the first occurrence of each row not yet ``seen``, in order.
+
+    ``rows`` (n,) int64 table rows; ``seen`` (n_rows,) bool, left unchanged.
+    """
+    batch = np.zeros(seen.shape[0], dtype=np.bool_)
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    m = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if not seen[r] and not batch[r]:
+            batch[r] = True
+            out[m] = i
+            m += 1
+    return out[:m]
+
+
 def lookup(X, code_to_row: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Genomes ``(n, 6)`` -> (rows ``(n,)``, values ``(n, k)``), with a clear error for bad input.
 
@@ -58,7 +77,7 @@ def lookup(X, code_to_row: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, 
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != N_EDGES or not np.issubdtype(X.dtype, np.integer):
         X = validate(X)
-    X = np.ascontiguousarray(X, dtype=np.int64)
+    X = np.ascontiguousarray(X)  # any integer dtype: int64 from pymoo, int8 when compact
     values = np.ascontiguousarray(values, dtype=np.float64)
     rows = np.empty(X.shape[0], dtype=np.int64)
     out = np.empty((X.shape[0], values.shape[1]), dtype=np.float64)

@@ -46,7 +46,7 @@ CORRUPTIONS = (
     "pixelate", "shot_noise", "snow", "zoom_blur",
 )  # fmt: skip
 KEYS = (CLEAN, *ATTACKS, *CORRUPTIONS)
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 def available_datasets(data_dir=None) -> tuple[str, ...]:

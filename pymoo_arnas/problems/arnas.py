@@ -9,7 +9,7 @@ import pandas as pd
 from pymoo.core.problem import Problem
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from pymoo_arnas.data.lookup import lookup
+from pymoo_arnas.data.lookup import first_unseen, lookup
 from pymoo_arnas.data.robustness import load_robustness
 from pymoo_arnas.data.table import BenchmarkTable
 from pymoo_arnas.problems.objectives import resolve_objective
@@ -69,7 +69,7 @@ class ARNAS(Problem):
     >>> problem.n_var, problem.n_obj
     (6, 2)
     >>> problem.evaluate([[3, 3, 3, 3, 3, 3]]).round(3).tolist()
-    [[0.096, 0.757]]
+    [[0.063, 0.518]]
     >>> algorithm = NSGA2(pop_size=20, sampling=CellSampling(), crossover=UX(),
     ...                   mutation=RandomResetMutation())
     >>> res = minimize(problem, algorithm, ("n_gen", 3), seed=1)
@@ -173,10 +173,7 @@ class ARNAS(Problem):
         self.n_evals += len(rows)
         error = 1.0 - acc
 
-        # unique cells not seen before, in the order first asked
-        _, first = np.unique(rows, return_index=True)
-        first = np.sort(first)
-        new = first[~self._seen[rows[first]]]
+        new = first_unseen(rows, self._seen)  # cells not queried before, in first-asked order
         if self.budget is not None:
             room = max(self.budget - self._n_unique, 0)
             if len(new) > room:

@@ -24,6 +24,8 @@ def valid_choices(table: BenchmarkTable) -> str:
     plain = [c for c in table.columns if ":" not in c]
     if plain:
         parts.append("metrics: " + ", ".join(plain))
+    if any(":" in c and c.split(":")[0] not in table.epsilons for c in table.columns):
+        parts.append("corruptions also per severity, e.g. 'fog:3'")
     for attack, eps in table.epsilons.items():
         parts.append(f"{attack} at epsilon {', '.join(_fmt_eps(e) for e in eps)}")
     if table.aliases:
@@ -61,6 +63,7 @@ def resolve_objective(table: BenchmarkTable, name: str, epsilon: float | None) -
         except (TypeError, ValueError):
             raise ValueError(f"epsilon {eps_given!r} of objective {name!r} is not a number") from None
         column = f"{base}:{_fmt_eps(eps)}"
+        column = table.aliases.get(column, column)
         if column not in table.columns:
             raise ValueError(
                 f"epsilon {eps_given!r} is not evaluated for {base} on {table.dataset}; "
