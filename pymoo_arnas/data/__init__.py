@@ -1,6 +1,6 @@
 """Benchmark tables: finding, loading, caching and downloading them, and the lookup kernel."""
 
-from pymoo_arnas.data.download import download
+from pymoo_arnas.data.release import download
 from pymoo_arnas.data.locate import DataNotFoundError, cache_dir, find_data_dir
 from pymoo_arnas.data.lookup import lookup, lookup_kernel
 from pymoo_arnas.data.robbench import load_nas_robbench

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pymoo_arnas.data.download import RELEASE_DATASETS, download
+from pymoo_arnas.data.release import RELEASE_DATASETS, download
 
 
 def add_parser(subparsers) -> None:

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import httpx
@@ -79,7 +80,7 @@ def _fetch(client: httpx.Client, url: str, dest: Path, expected_sha256: str | No
             raise DownloadError(f"{url}: the member {broken} of the zip fails its CRC check")
         os.replace(part, dest)
         return digest
-    except (httpx.HTTPError, zipfile.BadZipFile, OSError) as exc:
+    except (httpx.HTTPError, zipfile.BadZipFile, zlib.error, OSError) as exc:
         raise DownloadError(f"could not download {url}: {exc}") from exc
     finally:
         part.unlink(missing_ok=True)
