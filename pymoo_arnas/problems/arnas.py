@@ -13,7 +13,7 @@ from pymoo_arnas.data.lookup import first_unseen, lookup
 from pymoo_arnas.data.robustness import load_robustness
 from pymoo_arnas.data.table import BenchmarkTable
 from pymoo_arnas.problems.objectives import resolve_objective
-from pymoo_arnas.space import N_EDGES, N_OPS, decode
+from pymoo_arnas.space import N_EDGES, N_OPS, decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,15 @@ class ARNAS(Problem):
     @property
     def n_unique(self) -> int:
         return self._n_unique
+
+    def is_queried(self, X) -> np.ndarray:
+        """Genomes ``(n, 6)`` -> ``(n,)`` bool: whether each cell (or an isomorphic one) was evaluated.
+
+        >>> p = ARNAS("cifar10"); _ = p.evaluate([[3, 3, 3, 3, 3, 3]])
+        >>> p.is_queried([[3, 3, 3, 3, 3, 3], [1, 1, 1, 1, 1, 1]]).tolist()
+        [True, False]
+        """
+        return self._seen[self.table.code_to_row[encode(X)]]
 
     @property
     def query_log(self) -> pd.DataFrame:

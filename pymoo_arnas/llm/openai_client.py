@@ -1,0 +1,148 @@
+"""OpenAI chat-completions backend, for OpenAI and any OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from pymoo_arnas.llm.base import LLMClient
+
+log = logging.getLogger(__name__)
+
+STRUCTURED_MODES = ("auto", "json_schema", "json_object_schema", "json_object", "none")
+
+
+class OpenAIClient(LLMClient):
+    """Chat completions through the ``openai`` package.
+
+    Parameters
+    ----------
+    model : str
+        E.g. ``"gpt-4o-mini"``; for a llama.cpp server any name (it serves one model).
+    base_url : str, optional
+        An OpenAI-compatible endpoint including its ``/v1`` (vLLM, llama.cpp server, Ollama,
+        OpenRouter, or :func:`pymoo_arnas.llm.local.start_local_server`). Default: OpenAI.
+    api_key : str, optional
+        Default ``OPENAI_API_KEY``; a server at ``base_url`` that needs none gets a dummy.
+        Never logged, recorded or shown.
+    structured : str
+        How the answer's JSON shape is asked for:
+
+        - ``"json_schema"``: OpenAI structured outputs (``response_format`` type ``json_schema``);
+        - ``"json_object_schema"``: llama.cpp's ``{"type": "json_object", "schema": ...}``
+          (grammar-constrained decoding; enforces ``enum`` but not ``minimum``/``maximum``);
+        - ``"json_object"``: JSON mode without a schema;
+        - ``"none"``: plain text (the parser copes with prose);
+        - ``"auto"`` (default): ``json_schema`` for OpenAI, ``json_object_schema`` for
+          other servers. Whenever a server rejects a format (HTTP 400/422) the client steps
+          down to the next one (``json_schema`` -> ``json_object_schema`` -> ``json_object``
+          -> ``none``) and keeps it for later calls.
+    **kwargs
+        See :class:`~pymoo_arnas.llm.base.LLMClient` (temperature, max_tokens, timeout,
+        max_retries, backoff, max_calls, record, cache, seed).
+
+    Examples
+    --------
+    >>> from pymoo_arnas.llm import OpenAIClient
+    >>> OpenAIClient(model="gemma", base_url="http://127.0.0.1:8080/v1", api_key="sk-secret")
+    OpenAIClient(model='gemma', base_url='http://127.0.0.1:8080/v1', structured='json_object_schema')
+    """
+
+    backend = "openai"
+
+    def __init__(self, model: str = "gpt-4o-mini", base_url: str | None = None,
+                 api_key: str | None = None, structured: str = "auto", **kwargs) -> None:
+        super().__init__(model, **kwargs)
+        if structured not in STRUCTURED_MODES:
+            raise ValueError(
+                f"structured={structured!r} is not a known mode; expected one of {STRUCTURED_MODES}"
+            )
+        self.base_url = base_url
+        key = api_key or os.environ.get("OPENAI_API_KEY")
+        if not key:
+            if base_url is None:
+                raise ValueError(
+                    "no OpenAI API key: pass api_key= or set OPENAI_API_KEY (or give base_url= "
+                    "of an OpenAI-compatible server that needs none)"
+                )
+            key = "sk-no-key-needed"
+        self._api_key = key
+        if structured == "auto":
+            official = base_url is None or "api.openai.com" in base_url
+            structured = "json_schema" if official else "json_object_schema"
+        self.structured = structured
+        self._sdk = None
+
+    def _secrets(self):
+        return (self._api_key,)
+
+    def params(self) -> dict:
+        return {**super().params(), "base_url": self.base_url}
+
+    def _client(self):
+        if self._sdk is None:
+            try:
+                import openai
+            except ImportError as exc:  # pragma: no cover - depends on the install
+                raise ImportError(
+                    "OpenAIClient needs the openai package: pip install 'pymoo-arnas[llm]'"
+                ) from exc
+            # retries are ours (with jitter and counting), so the SDK's are off
+            self._sdk = openai.OpenAI(api_key=self._api_key, base_url=self.base_url,
+                                      timeout=self.timeout, max_retries=0)
+        return self._sdk
+
+    def _retryable(self, exc) -> bool:
+        import openai
+
+        if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError,
+                            openai.RateLimitError, openai.InternalServerError)):
+            return True
+        status = getattr(exc, "status_code", None)
+        return status is not None and (status == 429 or status >= 500)
+
+    def _format_kwargs(self, mode, schema):
+        if schema is None or mode == "none":
+            return {}
+        if mode == "json_schema":
+            if schema.get("type") != "object":  # OpenAI wants an object at the top
+                schema = {"type": "object", "properties": {"cells": schema},
+                          "required": ["cells"], "additionalProperties": False}
+            return {"response_format": {"type": "json_schema", "json_schema": {
+                "name": "proposal", "schema": schema, "strict": False}}}
+        if mode == "json_object_schema":
+            return {"extra_body": {"response_format": {"type": "json_object", "schema": schema}}}
+        return {"response_format": {"type": "json_object"}}
+
+    def _call(self, prompt, system, schema):
+        import openai
+
+        messages = ([{"role": "system", "content": system}] if system else []) + [
+            {"role": "user", "content": prompt}]
+        kwargs = {"model": self.model, "messages": messages, "temperature": self.temperature,
+                  "max_tokens": self.max_tokens}
+        if self.seed is not None:
+            kwargs["seed"] = self.seed
+        while True:
+            mode = self.structured
+            try:
+                resp = self._client().chat.completions.create(
+                    **kwargs, **self._format_kwargs(mode, schema))
+                break
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+                if schema is None or mode == "none":
+                    raise
+                order = STRUCTURED_MODES[1:]
+                self.structured = order[order.index(mode) + 1]
+                log.warning("server at %s rejected the answer format %r (HTTP %s); using %r "
+                            "from now on", self.base_url or "OpenAI", mode,
+                            getattr(exc, "status_code", "?"), self.structured)
+        text = resp.choices[0].message.content if resp.choices else ""
+        usage = getattr(resp, "usage", None)
+        p_tok = getattr(usage, "prompt_tokens", 0) if usage is not None else 0
+        c_tok = getattr(usage, "completion_tokens", 0) if usage is not None else 0
+        return text or "", p_tok or 0, c_tok or 0
+
+    def __repr__(self) -> str:
+        base = "" if self.base_url is None else f", base_url={self.base_url!r}"
+        return f"OpenAIClient(model={self.model!r}{base}, structured={self.structured!r})"
