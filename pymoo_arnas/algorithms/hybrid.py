@@ -1,0 +1,274 @@
+"""NSGA-II for categorical cells, hybridised with Pareto local search and a cheap surrogate.
+
+This is the project's best classic (no language model) configuration, registered as
+``nsga2-cat``. Every generation it
+
+1. builds a pool of *candidates* that were never queried (up to isomorphism):
+   the 1-edge neighbours of the archive's best cells (Pareto local search: the
+   non-dominated cells of everything evaluated so far, and the next fronts until at least
+   ``n_seeds`` cells), plus NSGA-II offspring made with uniform (edge-wise) crossover and
+   random-reset mutation from the current population;
+2. ranks the pool with a ridge-regression surrogate of every objective fitted on the
+   archive (one-hot edge features), by predicted non-domination rank against the archive,
+   ties broken at random, and keeps ``n_offsprings`` of them; a share ``explore`` is
+   drawn unscreened from the pool to keep the search honest where the surrogate is wrong;
+3. evaluates them (each is a new unique cell: one unique query each) and applies NSGA-II
+   rank-and-crowding survival.
+
+With one objective the same loop is a surrogate-screened best-improvement local search
+around the best cells, mixed with a GA.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.population import Population
+from pymoo.operators.crossover.ux import UX
+from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+from pymoo_arnas.algorithms.surrogate import HammingGP, RidgeSurrogate
+from pymoo_arnas.operators.classic import (
+    CellDuplicateElimination,
+    CellSampling,
+    RandomResetMutation,
+)
+from pymoo_arnas.space import N_CELLS, N_EDGES, N_OPS, all_genomes, isomorphism_class
+
+_NDS = NonDominatedSorting()
+
+
+def neighbours(X) -> np.ndarray:
+    """All 1-edge neighbours ``(24 n, 6)`` of genomes ``(n, 6)`` (each edge set to each other op).
+
+    >>> neighbours([[0, 0, 0, 0, 0, 0]]).shape
+    (24, 6)
+    """
+    X = np.atleast_2d(np.asarray(X, dtype=np.int64))
+    out = []
+    for i in range(N_EDGES):
+        for s in range(1, N_OPS):
+            Y = X.copy()
+            Y[:, i] = (Y[:, i] + s) % N_OPS
+            out.append(Y)
+    return np.concatenate(out) if out else np.empty((0, N_EDGES), np.int64)
+
+
+class NSGA2LocalSearch(NSGA2):
+    """NSGA-II + Pareto local search over 1-edge neighbourhoods + surrogate screening.
+
+    Parameters
+    ----------
+    pop_size : int
+        Population size (also the initial random sample of unique cells).
+    n_offsprings : int, optional
+        Cells evaluated per generation (default ``pop_size``).
+    local_search : bool
+        Put the 1-edge neighbours of the archive's best cells into the candidate pool.
+    surrogate : bool
+        Rank candidates with :class:`RidgeSurrogate`; else pick them at random, local
+        neighbours first.
+    n_seeds : int
+        Least number of archive cells whose neighbourhoods are searched (whole fronts are
+        taken, best first).
+    n_mating : int
+        NSGA-II offspring put into the pool per generation, as a multiple of ``n_offsprings``.
+    explore : float
+        Share of each generation drawn from the pool without the surrogate.
+    alpha : float
+        Ridge penalty of the ``"ridge"`` surrogate.
+    model : {"gp", "ridge"}
+        Surrogate: a Gaussian process with a Hamming kernel (:class:`HammingGP`), ranking by
+        the optimistic ``mean - beta * std``, or ridge regression on one-hot features.
+    pool : {"local", "global", "both"}
+        Candidates: neighbours and offspring (``"local"``), every unqueried cell
+        (``"global"``), or both.
+    beta : float
+        Optimism of the GP ranking (0: the mean only).
+    theta : float
+        Decay of the Hamming kernel per differing edge.
+    max_train : int
+        Most archive cells the GP is fitted on (the best fronts first).
+
+    Examples
+    --------
+    >>> from pymoo.optimize import minimize
+    >>> from pymoo_arnas.problems import ARNAS
+    >>> problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=60)
+    >>> res = minimize(problem, NSGA2LocalSearch(pop_size=20), seed=1)
+    >>> problem.n_unique, problem.n_evals
+    (60, 60)
+    """
+
+    def __init__(
+        self,
+        pop_size: int = 20,
+        n_offsprings: int | None = None,
+        local_search: bool = True,
+        surrogate: bool = True,
+        n_seeds: int = 8,
+        n_mating: int = 3,
+        explore: float = 0.1,
+        alpha: float = 1.0,
+        model: str = "gp",
+        pool: str = "local",
+        beta: float = 1.0,
+        theta: float = 1.0,
+        max_train: int = 400,
+        **kwargs,
+    ):
+        kwargs.setdefault("sampling", CellSampling())
+        kwargs.setdefault("crossover", UX())
+        kwargs.setdefault("mutation", RandomResetMutation())
+        kwargs.setdefault("eliminate_duplicates", CellDuplicateElimination())
+        super().__init__(pop_size=pop_size, n_offsprings=n_offsprings, **kwargs)
+        self.local_search = local_search
+        self.surrogate = surrogate
+        self.n_seeds = int(n_seeds)
+        self.n_mating = int(n_mating)
+        self.explore = float(explore)
+        self.alpha = float(alpha)
+        if model not in ("gp", "ridge"):
+            raise ValueError(f"model must be 'gp' or 'ridge'; got {model!r}")
+        if pool not in ("local", "global", "both"):
+            raise ValueError(f"pool must be 'local', 'global' or 'both'; got {pool!r}")
+        self.model = model
+        self.pool = pool
+        self.beta = float(beta)
+        self.theta = float(theta)
+        self.max_train = int(max_train)
+
+    # ------------------------------------------------------------------ archive
+
+    def _setup(self, problem, **kwargs):
+        super()._setup(problem, **kwargs)
+        self._class = isomorphism_class(all_genomes())  # class of every genome code
+        self._queried = np.zeros(self._class.max() + 1, dtype=bool)
+        self._arch_X = np.empty((0, problem.n_var), np.int64)
+        self._arch_F = np.empty((0, problem.n_obj))
+        # one representative genome per isomorphism class (the smallest code)
+        _, first = np.unique(self._class, return_index=True)
+        self._class_rep = all_genomes()[first]
+
+    def _remember(self, pop) -> None:
+        if pop is None or len(pop) == 0:
+            return
+        X = np.asarray(pop.get("X")).astype(np.int64)
+        F = np.asarray(pop.get("F"), dtype=float)
+        c = isomorphism_class(X)
+        self._queried[c] = True
+        keep = ~(F >= 1.0).all(axis=1)  # cells refused after the budget was spent
+        _, first = np.unique(c[keep], return_index=True)
+        idx = np.flatnonzero(keep)[np.sort(first)]
+        self._arch_X = np.vstack([self._arch_X, X[idx]])
+        self._arch_F = np.vstack([self._arch_F, F[idx]])
+
+    def _initialize_advance(self, infills=None, **kwargs):
+        self._remember(infills)
+        super()._initialize_advance(infills=infills, **kwargs)
+
+    def _advance(self, infills=None, **kwargs):
+        self._remember(infills)
+        return super()._advance(infills=infills, **kwargs)
+
+    # ------------------------------------------------------------------ infill
+
+    def _room(self) -> int:
+        n = self.n_offsprings
+        budget = getattr(self.problem, "budget", None)
+        if budget is not None:
+            n = min(n, max(budget - self.problem.n_unique, 1))
+        return n
+
+    def _seed_cells(self) -> np.ndarray:
+        if self._arch_F.shape[1] == 1:  # the best cells, ties included
+            f = self._arch_F[:, 0]
+            cut = np.sort(f)[min(self.n_seeds, len(f)) - 1]
+            return self._arch_X[f <= cut]
+        fronts = _NDS.do(self._arch_F, n_stop_if_ranked=self.n_seeds)
+        seeds = []
+        for front in fronts:
+            seeds.extend(front)
+            if len(seeds) >= self.n_seeds:
+                break
+        return self._arch_X[np.array(seeds, dtype=np.int64)]
+
+    def _unqueried(self, X) -> np.ndarray:
+        """Rows of ``X`` that are new classes, one per class, in order."""
+        if len(X) == 0:
+            return X
+        c = self._class[X @ (N_OPS ** np.arange(N_EDGES - 1, -1, -1))]
+        _, first = np.unique(c, return_index=True)
+        first = np.sort(first)
+        return X[first[~self._queried[c[first]]]]
+
+    def _infill(self):
+        rng = self.random_state
+        n = self._room()
+        pools = []
+        if self.local_search and len(self._arch_X):
+            pools.append(neighbours(self._seed_cells()))
+        if self.n_mating > 0 and self.pop is not None and len(self.pop) >= 2:
+            off = self.mating.do(
+                self.problem, self.pop, self.n_mating * n, algorithm=self, random_state=rng
+            )
+            if len(off):
+                pools.append(np.asarray(off.get("X")).astype(np.int64))
+        if self.pool in ("global", "both") and self.surrogate:
+            pools.append(self._class_rep[~self._queried])
+        if self.pool == "global" and self.surrogate:
+            pools = pools[-1:]
+        pool = self._unqueried(np.concatenate(pools)) if pools else np.empty((0, N_EDGES), int)
+        if len(pool) < n:  # top up with random unqueried cells
+            X = rng.integers(0, N_OPS, size=(4 * n + 64, N_EDGES))
+            pool = self._unqueried(np.concatenate([pool, X]))
+        if len(pool) == 0:
+            self.termination.force_termination = True
+            return None
+        pick = self._select(pool, min(n, len(pool)), rng)
+        return Population.new(X=pool[pick])
+
+    def _training_rows(self) -> np.ndarray:
+        """Archive rows the GP is fitted on: all, or the best ``max_train`` (by front)."""
+        n = len(self._arch_F)
+        if n <= self.max_train:
+            return np.arange(n)
+        if self._arch_F.shape[1] == 1:
+            return np.argsort(self._arch_F[:, 0], kind="stable")[: self.max_train]
+        rows = []
+        for front in _NDS.do(self._arch_F, n_stop_if_ranked=self.max_train):
+            rows.extend(front)
+        return np.array(rows[: self.max_train], dtype=np.int64)
+
+    def _select(self, pool, n, rng) -> np.ndarray:
+        n_explore = int(round(self.explore * n))
+        n_model = n - n_explore
+        order = rng.permutation(len(pool))
+        if not self.surrogate or len(self._arch_X) < 8 or n_model == 0:
+            return order[:n]
+        if self.model == "gp":
+            train = self._training_rows()
+            gp = HammingGP(theta=self.theta).fit(self._arch_X[train], self._arch_F[train])
+            mean, std = gp.predict(pool, return_std=True)
+            P = mean - self.beta * std
+        else:
+            model = RidgeSurrogate(alpha=self.alpha, pairs=len(self._arch_X) >= 60)
+            P = model.fit(self._arch_X, self._arch_F).predict(pool)
+        rank = np.empty(len(pool), dtype=np.int64)
+        merged = np.vstack([self._arch_F, P])
+        if merged.shape[1] == 1:
+            rank = np.argsort(np.argsort(merged[:, 0], kind="stable"))[len(self._arch_F):]
+        else:
+            for r, front in enumerate(_NDS.do(merged)):
+                front = front[front >= len(self._arch_F)] - len(self._arch_F)
+                rank[front] = r
+        # predicted rank, then a random tie-break
+        chosen = np.lexsort((rng.random(len(pool)), rank))[:n_model]
+        rest = np.setdiff1d(order, chosen, assume_unique=False)
+        rest = order[np.isin(order, rest)]
+        return np.concatenate([chosen, rest[:n_explore]])
+
+
+__all__ = ["NSGA2LocalSearch", "neighbours"]
+
+assert N_CELLS == N_OPS**N_EDGES
