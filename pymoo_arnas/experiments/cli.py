@@ -14,6 +14,7 @@ import sys
 COMMAND_MODULES = (
     "pymoo_arnas.data.commands",  # download
     "pymoo_arnas.experiments.search_command",  # search (the README's main job)
+    "pymoo_arnas.experiments.commands",  # bench, paper
 )
 
 
