@@ -66,6 +66,8 @@ class LLMOperatorStats:
         Requests made (answered or failed).
     llm_failures : int
         Requests that raised (timeout, HTTP error, call cap) and so were filled by the fallback.
+    wanted : int
+        Cells the operator wanted from the LLM (``used + fallback``), mating re-runs included.
     asked : int
         Cells asked for in all requests.
     returned : int
@@ -89,6 +91,7 @@ class LLMOperatorStats:
 
     llm_calls: int = 0
     llm_failures: int = 0
+    wanted: int = 0
     asked: int = 0
     returned: int = 0
     valid: int = 0
@@ -111,7 +114,8 @@ class LLMOperatorStats:
         return self
 
     def __str__(self) -> str:
-        return (f"{self.llm_calls} LLM calls ({self.llm_failures} failed), {self.asked} cells "
+        return (f"{self.llm_calls} LLM calls ({self.llm_failures} failed), {self.wanted} cells "
+                f"wanted, {self.asked} "
                 f"asked, {self.returned} returned, {self.valid} valid ({self.repaired} repaired, "
                 f"{self.invalid} invalid), {self.duplicates} duplicates dropped, {self.used} used "
                 f"({self.reused} reused), {self.fallback} from the fallback")
@@ -252,6 +256,7 @@ class _LLMProposer:
         if gen != self._gen:
             self._gen, self._asked_this_gen = gen, False
             self._pool = np.empty((0, N_EDGES), np.int64)
+        self.stats.wanted += n
         out = np.empty((0, N_EDGES), np.int64)
         if len(self._pool):  # a mating re-run: hand out what the LLM gave before
             keep = ~self._excluded(problem, algorithm, self._pool)

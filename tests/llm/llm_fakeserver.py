@@ -50,7 +50,7 @@ def _cells_text(cells) -> str:
 # ---------------------------------------------------------------------- actions
 
 
-def good(seed=0):
+def good(seed=300):
     """Answer with as many distinct random cells as asked."""
     rng = np.random.default_rng(seed)
 
@@ -73,12 +73,12 @@ def garbage():
     return text("I am a language model and I like turtles. {not json ][")
 
 
-def fewer(k=2, seed=1):
+def fewer(k=2, seed=100):
     rng = np.random.default_rng(seed)
     return lambda req: Reply(text=_cells_text(rng.integers(0, 5, size=(min(k, req.n_asked), 6))))
 
 
-def more(extra=5, seed=2):
+def more(extra=5, seed=200):
     rng = np.random.default_rng(seed)
     return lambda req: Reply(text=_cells_text(rng.integers(0, 5, size=(req.n_asked + extra, 6))))
 
