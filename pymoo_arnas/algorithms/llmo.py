@@ -16,6 +16,7 @@ including :class:`~pymoo_arnas.llm.ReplayClient`); a bare ``complete(prompt)`` w
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -106,6 +107,16 @@ class LLMO(Algorithm):
         self.template = CRISPE_TEMPLATE if template is None else template
         self.n_calls = 0
         self.n_fallbacks = 0
+
+    def __deepcopy__(self, memo):
+        # pymoo's minimize deep-copies the algorithm; the client (and its counters,
+        # connections, tape) is shared, not copied
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        memo[id(self.llm)] = self.llm
+        for k, v in self.__dict__.items():
+            setattr(new, k, copy.deepcopy(v, memo))
+        return new
 
     def _setup(self, problem, **kwargs):
         if problem.n_obj != 1:

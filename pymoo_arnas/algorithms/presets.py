@@ -137,6 +137,7 @@ def de(pop_size: int = 30, F: float = 0.8, CR: float = 0.9, variant: str = "DE/r
 def cmaes(pop_size: int = 30, sigma: float = 1.3, restarts: int = 100, **kwargs):
     """CMA-ES (Table II: sigma 1.3 in operation units), rounded samples, restarts when it
     converges so it uses the whole budget."""
+    kwargs.setdefault("incpopsize", 1)  # restarts keep the population of 30
     return RoundedCMAES(pop_size=pop_size, sigma=sigma, normalize=False, restarts=restarts,
                         **kwargs)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -112,6 +113,24 @@ def _sweep(args, problems, algorithms, seeds, budget, mode):
     return load_runs(args.out, plan(problems, algorithms, seeds, budget, mode))
 
 
+def _reporting_errors(name):
+    """Print a ValueError (bad problem, algorithm, budget) as a one-line error, exit code 2."""
+
+    def wrap(func):
+        def run(args):
+            try:
+                return func(args)
+            except ValueError as exc:
+                print(f"arnas {name}: error: {exc}", file=sys.stderr)
+                return 2
+
+        run.__doc__ = func.__doc__
+        return run
+
+    return wrap
+
+
+@_reporting_errors("bench")
 def run_bench(args) -> int:
     from pymoo_arnas.experiments.runner import format_summary, summarize
 
@@ -132,6 +151,7 @@ def run_bench(args) -> int:
     return 0
 
 
+@_reporting_errors("paper")
 def run_paper(args) -> int:
     from pymoo_arnas.experiments.paper import compare_table3, format_comparison
 

@@ -1,0 +1,192 @@
+"""The algorithm registry, the presets, nsga2-cat, random search and LLMO on the real tables."""
+
+import numpy as np
+import pytest
+from pymoo.optimize import minimize
+from pymoo.termination.max_eval import MaximumFunctionCallTermination
+
+from pymoo_arnas.algorithms import (
+    NEEDS_LLM,
+    SINGLE_OBJECTIVE,
+    HammingGP,
+    NSGA2LocalSearch,
+    RandomSearch,
+    get_algorithm,
+    list_algorithms,
+    neighbours,
+)
+from pymoo_arnas.experiments.metrics import convergence
+from pymoo_arnas.problems import ARNAS
+from pymoo_arnas.space import isomorphism_class
+
+REQUIRED = {"nsga2", "nsga2-cat", "nsga2-llm", "ga", "pso", "de", "cmaes", "llmo", "random"}
+CLASSIC = [a for a in list_algorithms() if a not in NEEDS_LLM]
+
+
+def test_registry_lists_the_required_algorithms():
+    assert REQUIRED <= set(list_algorithms())
+
+
+def test_unknown_algorithm_names_the_valid_choices():
+    with pytest.raises(ValueError, match="unknown algorithm 'nsga3'.*nsga2-cat"):
+        get_algorithm("nsga3")
+
+
+@pytest.mark.parametrize("name", sorted(NEEDS_LLM))
+def test_llm_algorithms_need_a_client(name):
+    with pytest.raises(ValueError, match="LLM client|llm"):
+        get_algorithm(name)
+
+
+@pytest.mark.parametrize("name", CLASSIC)
+def test_every_classic_algorithm_runs_and_queries_valid_cells(name):
+    n_obj = 1 if name in SINGLE_OBJECTIVE else 2
+    objectives = ("pgd@Linf",) if n_obj == 1 else ("clean", "pgd@Linf")
+    problem = ARNAS("cifar10", objectives=objectives)
+    minimize(problem, get_algorithm(name), MaximumFunctionCallTermination(120), seed=3)
+    log = problem.query_log
+    assert problem.n_evals >= 100 and problem.n_unique >= 20
+    X = log[[f"x{i}" for i in range(6)]].to_numpy()
+    assert X.min() >= 0 and X.max() <= 4
+    assert log["uid"].is_unique
+
+
+def test_table2_presets():
+    ga = get_algorithm("ga")
+    assert ga.pop_size == 30 and ga.mating.crossover.prob.value == pytest.approx(0.9)
+    pso = get_algorithm("pso")
+    assert (pso.w, pso.c1, pso.c2) == (1.0, 2.05, 2.05)
+    assert pso.max_velocity_rate * 4 == pytest.approx(2.0)  # speed in [-2, 2] on 0..4
+    de = get_algorithm("de")
+    assert de.pop_size == 30
+    cma = get_algorithm("cmaes")
+    assert cma.sigma == 1.3 and cma.options["popsize"] == 30
+
+
+@pytest.mark.parametrize("name", ["nsga2-cat", "random", "nsga2", "ga"])
+def test_same_seed_same_run(name):
+    objectives = "clean" if name == "ga" else ("clean", "aa_square@Linf")
+    logs = []
+    for seed in (5, 5, 6):
+        problem = ARNAS("cifar100", objectives=objectives, budget=60)
+        minimize(problem, get_algorithm(name), MaximumFunctionCallTermination(600), seed=seed)
+        logs.append(problem.query_log)
+    assert logs[0].equals(logs[1])
+    assert not logs[0].equals(logs[2])
+
+
+@pytest.mark.parametrize("name", ["nsga2-cat", "random"])
+def test_budgeted_algorithms_spend_exactly_the_budget_without_repeats(name):
+    problem = ARNAS("cifar10", objectives=("clean", "fgsm@Linf"), budget=57)
+    minimize(problem, get_algorithm(name), seed=0)
+    assert problem.n_unique == 57
+    assert problem.n_evals == 57  # never asks for a cell twice, not even an isomorphic one
+
+
+def test_random_search_covers_every_unique_cell_once():
+    problem = ARNAS("cifar10", objectives="clean")
+    minimize(problem, RandomSearch(batch_size=1000), seed=0)
+    assert problem.n_unique == problem.n_evals == 6466
+
+
+def test_neighbours_change_exactly_one_edge():
+    x = np.array([[3, 1, 0, 4, 2, 2]])
+    N = neighbours(x)
+    assert N.shape == (24, 6)
+    assert ((N != x).sum(axis=1) == 1).all()
+    assert len({tuple(r) for r in N}) == 24
+
+
+def test_nsga2_cat_never_queries_an_isomorphic_cell_twice():
+    problem = ARNAS("cifar10", objectives=("clean", "aa_apgd-ce@Linf"), budget=120)
+    minimize(problem, NSGA2LocalSearch(pop_size=20), seed=2)
+    X = problem.query_log[[f"x{i}" for i in range(6)]].to_numpy()
+    assert len(np.unique(isomorphism_class(X))) == len(X) == 120
+
+
+def test_nsga2_cat_rejects_bad_options():
+    with pytest.raises(ValueError, match="model"):
+        NSGA2LocalSearch(model="forest")
+    with pytest.raises(ValueError, match="pool"):
+        NSGA2LocalSearch(pool="everywhere")
+
+
+def test_nsga2_cat_beats_plain_nsga2_at_a_small_budget():
+    def mean_nhv(name):
+        vals = []
+        for seed in range(3):
+            problem = ARNAS("cifar100", objectives=("clean", "pgd@Linf"), budget=150)
+            minimize(problem, get_algorithm(name), seed=seed)
+            vals.append(convergence(problem)["nhv"].iloc[-1])
+        return np.mean(vals)
+
+    assert mean_nhv("nsga2-cat") > mean_nhv("nsga2") + 0.05
+
+
+def test_hamming_gp_interpolates_its_training_cells():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 5, size=(40, 6))
+    y = np.sin(X.sum(axis=1, keepdims=True).astype(float))
+    gp = HammingGP(noise=1e-6).fit(X, y)
+    mean, std = gp.predict(X, return_std=True)
+    assert np.allclose(mean, y, atol=1e-3)
+    assert (std < 0.05).all()
+    far = gp.predict(rng.integers(0, 5, size=(5, 6)), return_std=True)[1]
+    assert far.shape == (5, 1)
+
+
+# --------------------------------------------------------------------------- LLMO
+
+
+class _ScriptedLLM:
+    """A duck-typed client: answers from a script, one answer per call."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.prompts = []
+
+    def complete(self, prompt, **kwargs):
+        self.prompts.append(prompt)
+        return self.answers[(len(self.prompts) - 1) % len(self.answers)]
+
+
+def test_llmo_evaluates_the_decoded_proposal_and_falls_back_on_bad_answers():
+    llm = _ScriptedLLM(["[3, 3, 1, 0, 2, 4]", "no cell here", "[3, 3, 1, 0, 2, 4]", "[4, 0, 2, 4, 0, 2]"])
+    problem = ARNAS("cifar10", objectives="pgd@Linf")
+    res = minimize(problem, get_algorithm("llmo", llm=llm), MaximumFunctionCallTermination(12),
+                   seed=0)
+    algo = res.algorithm
+    log = problem.query_log
+    X = log[[f"x{i}" for i in range(6)]].to_numpy()
+    assert problem.n_evals == problem.n_unique == 12
+    assert len(llm.prompts) == algo.n_calls == 11  # one call per evaluation after the first
+    assert X[1].tolist() == [3, 3, 1, 0, 2, 4]  # the proposal, decoded edge by edge
+    assert X[4].tolist() == [4, 0, 2, 4, 0, 2]
+    assert algo.n_fallbacks == algo.n_calls - 2  # garbage and repeats -> random unseen cells
+    assert "Capacity and role" in llm.prompts[0] and "[3, 3, 1, 0, 2, 4]" in llm.prompts[1]
+
+
+def test_llmo_is_single_objective():
+    with pytest.raises(ValueError, match="single-objective"):
+        minimize(ARNAS("cifar10"), get_algorithm("llmo", llm=_ScriptedLLM(["[0,0,0,0,0,0]"])),
+                 MaximumFunctionCallTermination(3), seed=0)
+
+
+def test_nsga2_llm_runs_with_a_stand_in_client():
+    pytest.importorskip("pymoo_arnas.operators.llm")
+    from pymoo_arnas.llm.base import LLMClient
+
+    class AllConv(LLMClient):
+        backend = "toy"
+
+        def _call(self, prompt, system, schema):
+            return "[[3, 3, 3, 3, 3, 3], [3, 3, 2, 3, 3, 3], [4, 0, 2, 4, 0, 2]]", 10, 10
+
+    llm = AllConv(model="toy")
+    problem = ARNAS("cifar10", objectives=("clean", "pgd@Linf"), budget=50)
+    minimize(problem, get_algorithm("nsga2-llm", llm=llm, pop_size=10), seed=0)
+    assert problem.n_unique == 50
+    assert llm.usage.calls >= 2
+    assert {(3, 3, 3, 3, 3, 3), (4, 0, 2, 4, 0, 2)} <= {
+        tuple(r) for r in problem.query_log[[f"x{i}" for i in range(6)]].to_numpy()
+    }

@@ -1,0 +1,197 @@
+"""Sweeps: determinism, resumability, parallel == serial, bad input, CLI, plots, paper."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pymoo_arnas.experiments import runner
+from pymoo_arnas.experiments.cli import main
+from pymoo_arnas.experiments.paper import (
+    OPTIMA,
+    TABLE3,
+    best_by_eval,
+    compare_table3,
+    llmo_curves,
+)
+from pymoo_arnas.experiments.problems import SUITES, expand_problems, make_problem
+from pymoo_arnas.experiments.runner import load_runs, plan, run_one, summarize, sweep
+
+PROBLEMS = ["cifar10/clean+pgd", "cifar100/pgd"]
+
+
+def test_suites_hold_the_benchmark_problems():
+    assert len(SUITES["bi"]) == 8 and len(SUITES["paper"]) == 10
+    for name in SUITES["bi"] + SUITES["paper"]:
+        p = make_problem(name)
+        assert p.n_obj == name.count("+") + 1
+        assert all(c == "clean" or c.endswith(":1.0") for c in p.columns)
+
+
+def test_run_one_is_deterministic_and_seed_dependent():
+    a = run_one("cifar10/clean+apgd", "nsga2-cat", seed=1, budget=40)
+    b = run_one("cifar10/clean+apgd", "nsga2-cat", seed=1, budget=40)
+    c = run_one("cifar10/clean+apgd", "nsga2-cat", seed=2, budget=40)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["uid"].equals(c["uid"])
+    assert len(a) == 40 and a["n_unique"].tolist() == list(range(1, 41))
+    assert (np.diff(a["n_evals"]) > 0).all()
+
+
+def test_run_one_in_evals_mode_counts_every_evaluation():
+    df = run_one("cifar10/pgd", "ga", seed=0, budget=90, mode="evals")
+    assert df["n_evals"].max() <= 90
+    assert df.attrs["n_evals"] >= 90
+    assert {"best", "gap", "hit"} <= set(df.columns)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(problem="cifar10/clean+pgd", algorithm="nsga9"), "unknown algorithm 'nsga9'.*random"),
+        (dict(problem="cifar10/clean+pgd", algorithm="ga"), "single-objective.*nsga2"),
+        (dict(problem="cifar10", algorithm="random"), "cifar10/clean\\+pgd"),
+        (dict(problem="cifar10/clean+pgdd", algorithm="random"), "unknown objective 'pgdd'"),
+        (dict(problem="cifar10/clean+pgd", algorithm="random", budget=0), "budget"),
+        (dict(problem="cifar10/clean+pgd", algorithm="random", budget=2.5), "budget"),
+        (dict(problem="cifar10/clean+pgd", algorithm="random", mode="time"), "mode"),
+    ],
+)
+def test_bad_input_names_the_valid_choices(kwargs, match):
+    kwargs.setdefault("budget", 10)
+    with pytest.raises(ValueError, match=match):
+        run_one(**kwargs)
+
+
+def test_plan_expands_suites_and_seeds():
+    specs = plan(["bi"], ["random", "nsga2-cat"], 3, 100)
+    assert len(specs) == 8 * 2 * 3
+    assert expand_problems("bi,cifar10/clean+pgd") == SUITES["bi"]
+    with pytest.raises(ValueError, match="single-objective"):
+        plan(["bi"], ["de"], 1, 10)
+
+
+def test_sweep_writes_skips_finished_runs_and_survives_a_crash(tmp_path, monkeypatch):
+    out = tmp_path / "sweep"
+    real = runner._run_spec
+    calls = []
+
+    def flaky(spec):
+        calls.append(spec)
+        if len(calls) == 3:
+            raise RuntimeError("worker died")
+        return real(spec)
+
+    monkeypatch.setattr(runner, "_run_spec", flaky)
+    with pytest.raises(RuntimeError, match="worker died"):
+        sweep(PROBLEMS, ["random"], 2, 30, out, progress=False)
+    done = sorted(out.glob("runs/*/*/*.parquet"))
+    assert len(done) == 2  # the two runs before the crash are kept
+    mtimes = {p: p.stat().st_mtime_ns for p in done}
+
+    calls.clear()
+    runs = sweep(PROBLEMS, ["random"], 2, 30, out, progress=False)
+    assert len(calls) == 2  # only the missing runs ran
+    assert {p: p.stat().st_mtime_ns for p in done} == mtimes
+    assert runs.groupby(["problem", "seed"]).ngroups == 4
+    assert not list(out.glob("runs/*/*/*.tmp*"))
+
+
+def test_parallel_sweeps_match_serial(tmp_path):
+    args = (PROBLEMS, ["nsga2-cat", "random"], [0, 1], 30)
+    serial = sweep(*args, out=tmp_path / "serial", progress=False)
+    procs = sweep(*args, out=tmp_path / "procs", workers=2, progress=False)
+    key = ["problem", "algorithm", "seed", "n_unique"]
+    cols = [c for c in serial.columns if c != "seconds"]
+    a = serial[cols].sort_values(key).reset_index(drop=True)
+    b = procs[cols].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_dask_local_cluster_matches_serial(tmp_path):
+    pytest.importorskip("distributed")
+    args = (["cifar10/clean+square"], ["nsga2-cat"], [3], 25)
+    serial = sweep(*args, out=tmp_path / "serial", progress=False)
+    dask = sweep(*args, out=tmp_path / "dask", scheduler="local", workers=1, progress=False)
+    cols = [c for c in serial.columns if c != "seconds"]
+    pd.testing.assert_frame_equal(serial[cols], dask[cols])
+
+
+def test_summary_reports_checkpoints(tmp_path):
+    runs = sweep(PROBLEMS, ["random", "nsga2-cat"], 2, 40, tmp_path, progress=False)
+    s = summarize(runs, checkpoints=(20, 100))
+    assert set(s["checkpoint"]) == {20, 40}  # 100 is past the budget
+    bi = s[s["problem"] == "cifar10/clean+pgd"]
+    assert bi["nhv"].between(0, 1).all() and bi["share"].between(0, 1).all()
+    so = s[s["problem"] == "cifar100/pgd"]
+    assert so["best"].notna().all() and (so["gap"] >= 0).all()
+    assert (s["n_seeds"] == 2).all()
+    # the summary at 20 is the metric after 20 unique queries, averaged over the seeds
+    r = runs[(runs.problem == "cifar10/clean+pgd") & (runs.algorithm == "random")]
+    expect = r[r.n_unique == 20]["nhv"].mean()
+    got = bi[(bi.algorithm == "random") & (bi.checkpoint == 20)]["nhv"].iloc[0]
+    assert got == pytest.approx(expect)
+
+
+def test_bench_cli_prints_a_summary_and_draws_plots(tmp_path, capsys):
+    out = tmp_path / "bench"
+    rc = main(["bench", "--problems", "cifar10/clean+fgsm", "--algorithms", "random,nsga2-cat",
+               "--seeds", "2", "--budget", "30", "--checkpoints", "10,30", "--out", str(out),
+               "--no-progress"])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "cifar10/clean+fgsm" in text and "nsga2-cat" in text and "after 30" in text
+    assert (out / "summary.csv").exists()
+    for metric in ("nhv", "share"):
+        png = out / f"convergence_{metric}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(load_runs(out)) == 2 * 2 * 30
+
+
+def test_bench_cli_rejects_bad_values(capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "--budget", "-3"])
+    capsys.readouterr()
+    assert main(["bench", "--algorithms", "sa", "--out", "/nonexistent/never-written"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown algorithm 'sa'" in err and "nsga2-cat" in err
+
+
+def test_paper_cli_prints_beside_table3(tmp_path, capsys):
+    out = tmp_path / "paper"
+    rc = main(["paper", "--problems", "cifar10/pgd", "--algorithms", "ga,nsga2-cat", "--runs", "2",
+               "--evals", "60", "--report-at", "30", "--out", str(out), "--no-progress"])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "paper LLMO" in text and "58.60" in text and "nsga2-cat@60" in text
+    table = pd.read_csv(out / "table3_comparison.csv", index_col=0)
+    assert table.loc["cifar10/pgd", "optimum"] == OPTIMA["cifar10/pgd"]
+    assert (out / "paper_convergence.png").exists()
+
+
+def test_best_by_eval_and_compare_table3(tmp_path):
+    runs = sweep(["cifar100/clean"], ["de"], 2, 100, tmp_path, mode="evals", progress=False)
+    curves = best_by_eval(runs, 100)
+    assert curves.shape == (2, 100)
+    assert (np.diff(curves.to_numpy(), axis=1) >= 0).all()
+    t = compare_table3(runs, evals=(50, 100))
+    assert t.loc["cifar100/clean", "de@100"] == pytest.approx(100 * curves[100].mean())
+    assert t.loc["cifar100/clean", "paper SHADE"] == TABLE3["cifar100/clean"]["SHADE"]
+
+
+def test_llmo_curves_are_the_papers_runs():
+    C = llmo_curves("cifar10/clean")
+    assert C.shape == (10, 2999)
+    assert (np.diff(C, axis=1) >= 0).all()
+    assert C[:, -1].max() <= OPTIMA["cifar10/clean"] / 100 + 1e-9
+
+
+def test_plot_front(tmp_path):
+    from pymoo.optimize import minimize
+
+    from pymoo_arnas.algorithms import get_algorithm
+    from pymoo_arnas.experiments.plots import plot_front
+
+    problem = make_problem("cifar100/clean+square", budget=40)
+    minimize(problem, get_algorithm("nsga2-cat"), seed=0)
+    path = plot_front(problem, path=tmp_path / "front.png")
+    assert path.stat().st_size > 1000
