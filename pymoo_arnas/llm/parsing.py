@@ -100,10 +100,15 @@ def _rows_from_json(obj, out):
                 _rows_from_json(low[k], out)
                 return
         for v in obj.values():
-            if isinstance(v, (list, dict)) or (isinstance(v, str) and _ARCH_RE.search(v)):
+            if isinstance(v, (list, dict, str)):
                 _rows_from_json(v, out)
     elif isinstance(obj, str) and _ARCH_RE.search(obj):
         out.append(obj)
+    elif isinstance(obj, str) and obj.strip().startswith("["):  # a list inside a string
+        try:
+            _rows_from_json(json.loads(obj), out)
+        except ValueError:
+            pass
 
 
 def _json_values(text):
@@ -175,11 +180,23 @@ def parse_cells(text: str) -> ParseResult:
     rows: list = []
     for obj in _json_values(body.strip()):
         _rows_from_json(obj, rows)
-    regex_rows = _regex_rows(body)
-    if len(regex_rows) > len(rows):  # truncated JSON or prose: the brackets say more
-        rows = regex_rows
-    if not rows and fences:
-        rows = _regex_rows(text)
+    best = _convert(rows)
+    if len(best.X) == 0 or not _is_json(body):  # truncated JSON or prose: try the brackets
+        alt = _convert(_regex_rows(body))
+        if len(alt.X) > len(best.X):
+            best = alt
+    return best
+
+
+def _is_json(text) -> bool:
+    try:
+        json.loads(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _convert(rows) -> ParseResult:
     out, n_rep, n_drop = [], 0, 0
     for row in rows:
         g, rep = _to_genome(row)
@@ -190,8 +207,3 @@ def parse_cells(text: str) -> ParseResult:
             n_rep += int(rep)
     X = np.array(out, dtype=np.int64).reshape(-1, N_EDGES)
     return ParseResult(X, len(rows), n_rep, n_drop)
-
-
-def format_ops() -> str:
-    """``"0 none, 1 skip_connect, ..."``."""
-    return ", ".join(f"{i} {op}" for i, op in enumerate(OPS))
