@@ -1,0 +1,209 @@
+"""How a live cell is trained and attacked: :class:`TrainConfig` and metric names.
+
+No torch needed here, so configs can be built, hashed and stored without the ``live`` extra.
+
+Epsilons of live attacks are in *input units*: inputs are scaled to ``[0, 1]``, so
+``eps=0.1`` is ``25.5/255`` (the ARNAS tables count in units of ``1/255`` instead).
+
+Examples
+--------
+>>> from pymoo_arnas.live.config import TrainConfig, metric_name, parse_metric
+>>> cfg = TrainConfig(C=8, N=1, epochs=2, adv="pgd", adv_eps=0.1)
+>>> cfg.key() == TrainConfig(C=8, N=1, epochs=2, adv="pgd", adv_eps=0.1, device="cpu").key()
+True
+>>> metric_name("pgd", 0.1), parse_metric("fgsm@Linf:0.05")
+('pgd@Linf:0.1', ('fgsm@Linf', 0.05))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+
+ATTACKS = ("fgsm@Linf", "pgd@Linf")
+"""Attacks a live cell can be evaluated under."""
+
+SHORT_ATTACKS = {"fgsm": "fgsm@Linf", "pgd": "pgd@Linf"}
+ADV_TRAINING = ("none", "fgsm", "pgd")
+OPTIMIZERS = ("sgd", "adam")
+
+# fields that do not change the numbers a cell gets (up to floating point), kept out of the key
+_NOT_HASHED = ("device", "num_threads")
+
+
+def _fmt_eps(eps: float) -> str:
+    return f"{float(eps):g}"
+
+
+def metric_name(attack: str, eps: float | None = None) -> str:
+    """Canonical metric column: ``"clean"`` or ``"<attack>@Linf:<eps>"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown attack (listing :data:`ATTACKS`) or a missing / negative epsilon.
+    """
+    if attack == "clean":
+        return "clean"
+    full = SHORT_ATTACKS.get(attack, attack)
+    if full not in ATTACKS:
+        raise ValueError(
+            f"unknown live attack {attack!r}; expected 'clean' or one of "
+            f"{', '.join(ATTACKS)} (short: {', '.join(SHORT_ATTACKS)})"
+        )
+    if eps is None:
+        raise ValueError(
+            f"attack {attack!r} needs an epsilon (input units, inputs in [0, 1]); give "
+            f"epsilon= or write '{full}:<eps>', e.g. '{full}:0.1'"
+        )
+    try:
+        eps = float(eps)
+    except (TypeError, ValueError):
+        raise ValueError(f"epsilon {eps!r} of attack {attack!r} is not a number") from None
+    if not eps >= 0:
+        raise ValueError(f"epsilon {eps!r} of attack {attack!r} must be >= 0 (input units)")
+    return f"{full}:{_fmt_eps(eps)}"
+
+
+def parse_metric(name: str, epsilon: float | None = None) -> tuple:
+    """Objective name -> ``(attack, eps)``; ``("clean", None)`` for clean accuracy.
+
+    ``name`` is ``"clean"``, an attack (``"pgd@Linf"``, ``"pgd"``, ``"fgsm@Linf"``, ``"fgsm"``)
+    taking ``epsilon``, or an attack with its own epsilon (``"pgd@Linf:0.1"``).
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"objective names must be strings; got {name!r}")
+    base, sep, arg = name.strip().partition(":")
+    if base == "clean" and not sep:
+        return "clean", None
+    column = metric_name(base, arg if sep else epsilon)
+    attack, _, eps = column.partition(":")
+    return attack, float(eps)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training and evaluation settings of a live cell.
+
+    Every field but ``device`` and ``num_threads`` enters :meth:`key`, under which results
+    are stored: change one and cells are trained again.
+
+    Parameters
+    ----------
+    C : int
+        Channels of the first stage (NAS-Bench-201: 16); stages have ``C, 2C, 4C``.
+    N : int
+        Cells per stage (NAS-Bench-201: 5).
+    epochs : int
+        Training epochs.
+    batch_size : int
+        Mini-batch size (training and evaluation).
+    lr : float
+        Initial learning rate, cosine-annealed to 0.
+    optimizer : str
+        ``"sgd"`` (momentum 0.9, Nesterov) or ``"adam"``.
+    weight_decay : float
+        L2 penalty.
+    adv : str
+        Adversarial training: ``"none"``, ``"fgsm"`` or ``"pgd"`` (train on the attacked batch).
+    adv_eps : float
+        Training attack epsilon (input units).
+    adv_steps : int
+        PGD steps in training (step size ``2.5 * adv_eps / adv_steps``).
+    eval_pgd_steps : int
+        PGD steps in evaluation (step size ``2.5 * eps / eval_pgd_steps``, random start).
+    max_train, max_test : int, optional
+        Use at most this many training / test samples (a fixed, seeded subset).
+    seed : int
+        Base seed; a cell's seed depends only on it and the cell's isomorphism key.
+    device : str
+        ``"auto"`` (CUDA when present, else CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
+    num_threads : int, optional
+        torch CPU threads while training (workers default to 1).
+    """
+
+    C: int = 16
+    N: int = 1
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 0.05
+    optimizer: str = "sgd"
+    weight_decay: float = 5e-4
+    adv: str = "none"
+    adv_eps: float = 0.1
+    adv_steps: int = 3
+    eval_pgd_steps: int = 10
+    max_train: int | None = None
+    max_test: int | None = None
+    seed: int = 0
+    device: str = "auto"
+    num_threads: int | None = None
+
+    def __post_init__(self):
+        for name in ("C", "N", "epochs", "batch_size", "adv_steps", "eval_pgd_steps"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"TrainConfig.{name} must be a positive integer; got {v!r}")
+        for name in ("max_train", "max_test", "num_threads"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise ValueError(f"TrainConfig.{name} must be None or a positive integer; got {v!r}")
+        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
+            raise ValueError(f"TrainConfig.lr must be a positive number; got {self.lr!r}")
+        if not (isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0):
+            raise ValueError(f"TrainConfig.weight_decay must be >= 0; got {self.weight_decay!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"TrainConfig.optimizer {self.optimizer!r} is unknown; expected one of {', '.join(OPTIMIZERS)}"
+            )
+        if self.adv not in ADV_TRAINING:
+            raise ValueError(
+                f"TrainConfig.adv {self.adv!r} is unknown; expected one of {', '.join(ADV_TRAINING)}"
+            )
+        if not (isinstance(self.adv_eps, (int, float)) and self.adv_eps >= 0):
+            raise ValueError(f"TrainConfig.adv_eps must be >= 0 (input units); got {self.adv_eps!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise ValueError(f"TrainConfig.seed must be an integer; got {self.seed!r}")
+        if not isinstance(self.device, str) or not (
+            self.device in ("auto", "cpu", "cuda", "mps") or self.device.startswith("cuda:")
+        ):
+            raise ValueError(
+                f"TrainConfig.device {self.device!r} is unknown; expected 'auto', 'cpu', 'cuda', "
+                "'cuda:<i>' or 'mps'"
+            )
+
+    def hashed(self) -> dict:
+        """The fields that define the results (all but ``device`` and ``num_threads``)."""
+        d = dataclasses.asdict(self)
+        for name in _NOT_HASHED:
+            d.pop(name)
+        if d["adv"] == "none":  # attack settings of training do not matter then
+            d.pop("adv_eps")
+            d.pop("adv_steps")
+        return d
+
+    def key(self) -> str:
+        """A short stable hash of :meth:`hashed` (16 hex digits), the store's config key."""
+        blob = json.dumps(self.hashed(), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    def replace(self, **changes) -> "TrainConfig":
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def cell_seed(base_seed: int, cell_key: str) -> int:
+    """The seed of one cell's training: a hash of the config seed and the cell key only.
+
+    Independent of worker, order and process, so serial and parallel runs agree.
+
+    >>> cell_seed(0, "#+#+#") == cell_seed(0, "#+#+#") != cell_seed(1, "#+#+#")
+    True
+    """
+    h = hashlib.sha256(f"{int(base_seed)}|{cell_key}".encode()).digest()
+    return int.from_bytes(h[:4], "little") & 0x7FFFFFFF

@@ -1,0 +1,254 @@
+"""ARNASLive: the ARNAS search when no table exists, by training and attacking real networks."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from pymoo.core.problem import Problem
+
+from pymoo_arnas.live.cells import uid_of
+from pymoo_arnas.live.config import TrainConfig, metric_name, parse_metric
+from pymoo_arnas.live.runner import CellRunner
+from pymoo_arnas.live.store import ResultStore
+from pymoo_arnas.problems.arnas import BUDGET_PENALTY
+from pymoo_arnas.space import N_EDGES, N_OPS, CellIndex, encode, validate
+
+log = logging.getLogger(__name__)
+
+
+def default_store_path():
+    """``<pymoo-arnas cache dir>/live/results.sqlite`` (``ARNAS_CACHE_DIR`` moves it)."""
+    from pymoo_arnas.data.locate import cache_dir
+
+    return cache_dir() / "live" / "results.sqlite"
+
+
+class ARNASLive(Problem):
+    """ARNAS with real training: each unique cell is built as a NAS-Bench-201 network in
+    PyTorch, trained (optionally adversarially) and attacked; needs the ``live`` extra.
+
+    Same interface as :class:`~pymoo_arnas.problems.ARNAS`: 6 integer variables in
+    ``0..4`` (the operation per edge), objectives ``error = 1 - accuracy``, ``n_evals``,
+    ``n_unique``, ``query_log``, ``budget``, ``is_queried``. Isomorphic genomes share one
+    training (of the class representative, the member with the smallest genome code), and
+    every result goes to a persistent :class:`~pymoo_arnas.live.store.ResultStore` the
+    moment it is done: rerunning a search that crashed or was stopped trains only what is
+    missing. The cells of one generation are trained in parallel on a Dask cluster
+    (``scheduler``) or in local processes (``n_workers``), with the same results as serially.
+
+    Parameters
+    ----------
+    dataset : str or LiveData
+        ``"digits"`` (scikit-learn, no download), ``"cifar10"``, ``"cifar100"`` (torchvision),
+        or :meth:`LiveData.from_datasets(train, test, name=...) <pymoo_arnas.live.datasets.LiveData.from_datasets>`.
+    objectives : str or sequence of str
+        ``"clean"``, ``"pgd@Linf"`` / ``"pgd"``, ``"fgsm@Linf"`` / ``"fgsm"`` at ``epsilon``, or
+        with their own epsilon as ``"pgd@Linf:0.1"``.
+    epsilon : float
+        Attack radius in *input units* (inputs in ``[0, 1]``; ``0.1`` is ``25.5/255``), unlike
+        the ``1/255`` units of the ARNAS tables.
+    train : TrainConfig
+        Network size, training, adversarial training, evaluation PGD steps, seed, device.
+    store : ResultStore or path, optional
+        Default :func:`default_store_path`.
+    scheduler : str, optional
+        Dask scheduler address (``"tcp://host:8786"``) or ``"local"`` (a LocalCluster of
+        ``n_workers`` processes).
+    n_workers : int
+        Local worker processes when no scheduler is given (1: train in this process).
+    budget : int, optional
+        Most unique cells; as in ARNAS, cells beyond it are not trained and get error 1.0,
+        and the running algorithm is told to stop.
+    cell_index : CellIndex, optional
+        NAS-Bench-201's index (``load_robustness("cifar10").index``) to report real
+        NAS-Bench-201 ``index`` / ``uid`` in :attr:`query_log`.
+    progress : bool
+        tqdm bars while cells train.
+    trainer, callback
+        See :class:`~pymoo_arnas.live.runner.CellRunner`.
+
+    Attributes
+    ----------
+    n_evals : int
+        Genomes evaluated (every row of every call).
+    n_unique : int
+        Distinct isomorphism classes evaluated (from the store or trained).
+    n_trained : int
+        Cells trained by this problem (not found in the store).
+    query_log : pandas.DataFrame
+        Unique queries in the order first asked: ``x0..x5`` (the genome as asked), ``index``
+        (the genome's code, or its NAS-Bench-201 index with ``cell_index``), ``uid`` (the
+        isomorphism class: the code of its representative, or NAS-Bench-201's uid with
+        ``cell_index``) and one accuracy column per objective.
+
+    Examples
+    --------
+    >>> import pytest, tempfile; torch = pytest.importorskip("torch"); torch.set_num_threads(1)
+    >>> from pymoo_arnas.live import TrainConfig
+    >>> from pymoo_arnas.problems import ARNASLive
+    >>> cfg = TrainConfig(C=4, N=1, epochs=1, max_train=64, max_test=32, device="cpu")
+    >>> p = ARNASLive("digits", ("clean", "pgd@Linf"), epsilon=0.1, train=cfg,
+    ...               store=tempfile.mkdtemp() + "/live.sqlite", progress=False)
+    >>> p.columns
+    ('clean', 'pgd@Linf:0.1')
+    >>> F = p.evaluate([[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 3, 0]])  # isomorphic: one training
+    >>> p.n_evals, p.n_unique, p.n_trained, bool((F[0] == F[1]).all())
+    (2, 1, 1, True)
+    """
+
+    def __init__(
+        self,
+        dataset="digits",
+        objectives=("clean", "pgd@Linf"),
+        epsilon: float | None = 0.1,
+        train: TrainConfig | None = None,
+        store=None,
+        scheduler: str | None = None,
+        n_workers: int = 1,
+        budget: int | None = None,
+        cell_index: CellIndex | None = None,
+        progress: bool = True,
+        trainer=None,
+        callback=None,
+        **kwargs,
+    ):
+        if isinstance(objectives, str):
+            objectives = (objectives,)
+        objectives = tuple(objectives)
+        if not objectives:
+            raise ValueError("objectives is empty; give at least one, e.g. ('clean', 'pgd@Linf')")
+        if budget is not None and (int(budget) != budget or budget < 1):
+            raise ValueError(f"budget must be a positive integer number of unique queries; got {budget!r}")
+        train = TrainConfig() if train is None else train
+        if not isinstance(train, TrainConfig):
+            raise ValueError(f"train must be a TrainConfig; got {type(train).__name__}")
+        columns = tuple(metric_name(*parse_metric(name, epsilon)) for name in objectives)
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"objectives {objectives!r} name the same metric twice: {columns}")
+        if not isinstance(dataset, str) and not hasattr(dataset, "x_train"):
+            raise ValueError(
+                f"dataset must be 'digits', 'cifar10', 'cifar100' or a LiveData; got "
+                f"{type(dataset).__name__} (wrap torch Datasets with LiveData.from_datasets)"
+            )
+        if isinstance(dataset, str):
+            from pymoo_arnas.live.datasets import BUILTIN  # needs torch: fail early if absent
+
+            if dataset.strip().lower() not in BUILTIN:
+                raise ValueError(f"unknown live dataset {dataset!r}; expected one of {', '.join(BUILTIN)} "
+                                 "or a LiveData")
+            dataset = dataset.strip().lower()
+        self.dataset = dataset if isinstance(dataset, str) else dataset.name
+        self.objectives = objectives
+        self.columns = columns
+        self.epsilon = epsilon
+        self.train = train
+        self.budget = None if budget is None else int(budget)
+        self.cell_index = cell_index
+        store = ResultStore(default_store_path() if store is None else store) \
+            if not isinstance(store, ResultStore) else store
+        self.runner = CellRunner(dataset, train, store, scheduler=scheduler, n_workers=n_workers,
+                                 progress=progress, trainer=trainer, callback=callback)
+        super().__init__(n_var=N_EDGES, n_obj=len(columns), xl=0, xu=N_OPS - 1, vtype=int,
+                         requires_kwargs=True, **kwargs)
+        self.reset()
+
+    @property
+    def store(self) -> ResultStore:
+        return self.runner.store
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def reset(self) -> None:
+        """Forget all queries (counters, log, budget); the store keeps its results."""
+        self.n_evals = 0
+        self.budget_exhausted = False
+        self._seen: dict = {}  # live uid -> position in the log
+        self._log: list = []  # (genome, accuracies)
+        self._trained_before = self.runner.n_trained
+
+    @property
+    def n_unique(self) -> int:
+        return len(self._seen)
+
+    @property
+    def n_trained(self) -> int:
+        return self.runner.n_trained - self._trained_before
+
+    def is_queried(self, X) -> np.ndarray:
+        """Genomes ``(n, 6)`` -> ``(n,)`` bool: whether each cell (or an isomorphic one) was evaluated."""
+        return np.array([int(u) in self._seen for u in uid_of(X)], dtype=bool)
+
+    @property
+    def query_log(self) -> pd.DataFrame:
+        """Unique queries in the order first asked (see the class docstring)."""
+        X = np.array([g for g, _ in self._log], dtype=np.int64).reshape(-1, N_EDGES)
+        df = pd.DataFrame(X, columns=[f"x{i}" for i in range(N_EDGES)])
+        if self.cell_index is not None:
+            df["index"] = self.cell_index.genome_to_index(X) if len(X) else np.empty(0, np.int64)
+            df["uid"] = self.cell_index.genome_to_uid(X) if len(X) else np.empty(0, np.int64)
+        else:
+            df["index"] = encode(X) if len(X) else np.empty(0, np.int64)
+            df["uid"] = uid_of(X) if len(X) else np.empty(0, np.int64)
+        for j, col in enumerate(self.columns):
+            df[col] = np.array([acc[j] for _, acc in self._log], dtype=float)
+        return df
+
+    def to_table(self, missing: str = "raise"):
+        """The store's cells for this dataset and config as a table for the fast ARNAS
+        problem (see :meth:`ResultStore.to_table <pymoo_arnas.live.store.ResultStore.to_table>`)."""
+        return self.store.to_table(self.dataset, self.train, metrics=self.columns,
+                                   missing=missing, index=self.cell_index)
+
+    def close(self) -> None:
+        """Stop worker processes / Dask clients this problem started."""
+        self.runner.close()
+
+    # ------------------------------------------------------------------ evaluation
+
+    def evaluate(self, X, *args, **kwargs):
+        X_arr = np.asarray(X) if not isinstance(X, np.ndarray) else X
+        if X_arr.dtype != object and X_arr.ndim in (1, 2) and X_arr.shape[-1] != self.n_var:
+            raise ValueError(
+                f"genomes must have {self.n_var} columns (one operation 0..{N_OPS - 1} per edge); "
+                f"got an array of shape {X_arr.shape}"
+            )
+        return super().evaluate(X_arr, *args, **kwargs)
+
+    def _evaluate(self, x, out, *args, algorithm=None, **kwargs):
+        X = validate(x)
+        self.n_evals += len(X)
+        uids = uid_of(X)
+        new_rows, new_uids = [], []
+        for i, u in enumerate(uids.tolist()):
+            if u not in self._seen and u not in new_uids:
+                new_rows.append(i)
+                new_uids.append(u)
+        allowed = np.ones(len(X), dtype=bool)
+        if self.budget is not None:
+            room = max(self.budget - self.n_unique, 0)
+            if len(new_uids) > room:
+                allowed = ~np.isin(uids, new_uids[room:])
+                new_rows, new_uids = new_rows[:room], new_uids[:room]
+                if not self.budget_exhausted:
+                    log.info("budget of %d unique queries spent; stopping the run", self.budget)
+                self.budget_exhausted = True
+            elif self.n_unique + len(new_uids) >= self.budget:
+                self.budget_exhausted = True
+            if self.budget_exhausted and algorithm is not None:
+                algorithm.termination.terminate()
+        error = np.full((len(X), self.n_obj), BUDGET_PENALTY)
+        if allowed.any():
+            res = self.runner.run(X[allowed], self.columns)
+            acc = np.array([[r[c] for c in self.columns] for r in res], dtype=float)
+            error[allowed] = 1.0 - acc
+            for i, u in zip(new_rows, new_uids):
+                self._seen[u] = len(self._log)
+                self._log.append((X[i].copy(), 1.0 - error[i]))
+        out["F"] = error
+
+    def __repr__(self) -> str:
+        budget = "" if self.budget is None else f", budget={self.budget}"
+        return (f"ARNASLive(dataset={self.dataset!r}, objectives={self.columns!r}, "
+                f"config={self.train.key()}{budget})")
