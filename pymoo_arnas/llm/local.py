@@ -19,6 +19,7 @@ Example (not run as a doctest: it starts a server)::
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import logging
 import os
@@ -192,6 +193,7 @@ def start_local_server(model_path=None, *, port: int | None = None, n_ctx: int =
     proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     logf.close()
     server = LocalServer(proc, port, model_alias, log_path)
+    atexit.register(server.stop)  # never leave the server behind a normal exit
     import httpx
 
     t0 = time.monotonic()
