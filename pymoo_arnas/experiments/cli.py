@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "pymoo_arnas.experiments.search_command",  # search (the README's main job)
     "pymoo_arnas.experiments.commands",  # bench, paper
     "pymoo_arnas.llm.commands",  # llm-server
+    "pymoo_arnas.live.commands",  # live (torch)
 )
 
 
