@@ -259,6 +259,8 @@ class LLMClient:
             with self._lock:
                 self.usage.cache_hits += 1
             log.debug("%s: answer for %s served from the cache", self.backend, tag)
+            self._tape(key, prompt, system, schema, tag, cached.text, cached.prompt_tokens,
+                       cached.completion_tokens, 0.0, cached=True)
             return cached
         with self._lock:
             if self.max_calls is not None and self.usage.calls + self._in_flight() >= self.max_calls:
@@ -323,7 +325,8 @@ class LLMClient:
 
     # ------------------------------------------------------------------ tape and cache
 
-    def _tape(self, key, prompt, system, schema, tag, text, p_tok, c_tok, seconds, error=None):
+    def _tape(self, key, prompt, system, schema, tag, text, p_tok, c_tok, seconds, error=None,
+              cached=False):
         if self.record is None:
             return
         entry = {
@@ -337,6 +340,7 @@ class LLMClient:
             "schema": schema,
             "response": text,
             "error": error,
+            "cached": cached,
             "usage": {"prompt_tokens": p_tok, "completion_tokens": c_tok},
             "seconds": round(seconds, 4),
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

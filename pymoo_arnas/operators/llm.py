@@ -237,6 +237,7 @@ class _LLMProposer:
                 self.stats.llm_failures += 1
                 continue
             r = parse_cells(text)
+            log.debug("%s: answer %r -> %d valid cells", self.name, text[:500], len(r.X))
             self.stats.returned += r.n_found
             self.stats.valid += len(r.X)
             self.stats.repaired += r.n_repaired

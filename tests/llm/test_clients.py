@@ -261,3 +261,14 @@ def test_gemini_failure_and_timeout(fake_llm, sdk):
 def test_gemini_unknown_sdk():
     with pytest.raises(ValueError, match="sdk='vertex'"):
         GeminiClient(model="g", api_key="k", sdk="vertex")
+
+
+def test_cached_answers_are_recorded_so_the_tape_replays(fake_llm, tmp_path):
+    llm = openai_client(fake_llm, cache=tmp_path / "c")
+    first = llm.complete("p", tag="a").text
+    tape = tmp_path / "t.jsonl"
+    llm2 = openai_client(fake_llm, cache=tmp_path / "c", record=tape)
+    assert llm2.complete("p", tag="a").text == first and len(fake_llm.requests) == 1
+    (entry,) = [json.loads(line) for line in tape.read_text().splitlines()]
+    assert entry["cached"] is True
+    assert ReplayClient(tape).complete("p", tag="a").text == first
