@@ -10,6 +10,8 @@ from pymoo_arnas.live.config import TrainConfig, cell_seed, metric_name, parse_m
 from pymoo_arnas.live.datasets import LiveData, load_dataset
 from pymoo_arnas.live.train import accuracy, resolve_device, train_cell
 
+pytestmark = pytest.mark.live  # needs the `live` extra (torch, scikit-learn)
+
 
 @pytest.fixture(scope="module")
 def linear_model():

@@ -9,6 +9,8 @@ from torch import nn
 from pymoo_arnas.live.model import Cell, NB201Network, ReLUConvBN, Zero, count_parameters, make_op
 from pymoo_arnas.space import EDGES, OPS, N_CELLS, _class_of_code, canonical_str, decode
 
+pytestmark = pytest.mark.live  # needs the `live` extra (torch, scikit-learn)
+
 X = torch.rand(5, 4, 6, 6, generator=torch.Generator().manual_seed(0))
 
 

@@ -11,6 +11,8 @@ from pymoo_arnas.live.train import train_cell
 from pymoo_arnas.problems import ARNAS, ARNASLive
 from pymoo_arnas.space import decode, encode, isomorphism_class
 
+pytestmark = pytest.mark.live  # needs the `live` extra (torch, scikit-learn)
+
 # eight pairwise non-isomorphic cells
 CELLS = np.array([
     [3, 3, 3, 3, 3, 3], [2, 2, 2, 2, 2, 2], [4, 4, 4, 4, 4, 4], [1, 3, 1, 2, 3, 4],
@@ -213,3 +215,20 @@ def test_nsga2_on_digits(tmp_path, tiny):
     problem2, res2 = run(calls2)
     assert calls2 == [] and np.array_equal(res2.F, res.F)
     pd.testing.assert_frame_equal(problem2.query_log, log)
+
+
+def test_cli_live_resumes_from_its_store(tmp_path, capsys):
+    from pymoo_arnas.experiments.cli import main
+
+    argv = ["live", "--C", "4", "--epochs", "1", "--max-train", "128", "--max-test", "64",
+            "--eval-pgd-steps", "2", "--pop-size", "4", "--n-gen", "2", "--device", "cpu",
+            "--store", str(tmp_path / "cli.sqlite"), "--log", str(tmp_path / "log.csv"),
+            "--no-progress"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    log = pd.read_csv(tmp_path / "log.csv")
+    assert f"unique cells {len(log)}, trained now {len(log)}" in out and "Found front" in out
+    assert main(argv) == 0
+    assert f"unique cells {len(log)}, trained now 0" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="adv 'trades'"):
+        main(argv + ["--adv", "trades"])
