@@ -135,8 +135,14 @@ def _load_builtin(name: str, root: str | None) -> LiveData:
     cls = torchvision.datasets.CIFAR10 if name == "cifar10" else torchvision.datasets.CIFAR100
     root = root or str(_default_root())
     tf = torchvision.transforms.ToTensor()
-    train = cls(root, train=True, download=True, transform=tf)
-    test = cls(root, train=False, download=True, transform=tf)
+    try:
+        train = cls(root, train=True, download=True, transform=tf)
+        test = cls(root, train=False, download=True, transform=tf)
+    except Exception as exc:  # offline, proxy, corrupt archive
+        raise RuntimeError(
+            f"could not load or download {name} into {root} ({exc}); put the torchvision "
+            f"archive there, or pass your data as LiveData.from_datasets(train, test, name=...)"
+        ) from exc
     return LiveData.from_datasets(train, test, name=name, num_classes=10 if name == "cifar10" else 100)
 
 

@@ -232,3 +232,27 @@ def test_cli_live_resumes_from_its_store(tmp_path, capsys):
     assert f"unique cells {len(log)}, trained now 0" in capsys.readouterr().out
     with pytest.raises(ValueError, match="adv 'trades'"):
         main(argv + ["--adv", "trades"])
+
+
+def test_a_failing_cell_in_a_parallel_batch_loses_none_of_the_others(tmp_path, tiny):
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls = []
+    train = _counting(calls)
+
+    def flaky(genome, dataset, config, metrics):
+        if tuple(genome) == (2, 2, 2, 2, 2, 2):
+            raise RuntimeError("worker lost")
+        return train(genome, dataset, config, metrics)
+
+    path = tmp_path / "s.sqlite"
+    p = ARNASLive("digits", train=tiny, store=path, n_workers=2, trainer=flaky, progress=False)
+    p.runner._pool = ThreadPoolExecutor(2)  # the process-pool code path, without pickling
+    with pytest.raises(RuntimeError, match="worker lost"):
+        p.evaluate(CELLS[:4])
+    p.close()
+    assert len(ResultStore(path).to_frame()) == 3  # every other cell of the batch is stored
+    calls.clear()
+    again = ARNASLive("digits", train=tiny, store=path, trainer=_counting(calls), progress=False)
+    again.evaluate(CELLS[:4])
+    assert calls == [(2, 2, 2, 2, 2, 2)]
