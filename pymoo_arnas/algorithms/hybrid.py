@@ -38,6 +38,31 @@ from pymoo_arnas.space import N_CELLS, N_EDGES, N_OPS, all_genomes, isomorphism_
 _NDS = NonDominatedSorting()
 
 
+def hv_improvement_2d(front, P, ref) -> np.ndarray:
+    """Hypervolume gained by adding each point of ``P`` ``(n, 2)`` to ``front`` ``(k, 2)``
+    (minimisation, reference point ``ref`` ``(2,)``).
+
+    >>> hv_improvement_2d(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[0.5, 0.5], [2.0, 2.0]]),
+    ...                   np.array([1.1, 1.1])).round(3).tolist()
+    [0.25, 0.0]
+    """
+    front = np.asarray(front, dtype=float)
+    P = np.atleast_2d(np.asarray(P, dtype=float))
+    box = np.clip(ref[0] - P[:, 0], 0, None) * np.clip(ref[1] - P[:, 1], 0, None)
+    if len(front) == 0:
+        return box
+    F = front[np.argsort(front[:, 0], kind="stable")]
+    F = F[(F < ref).all(axis=1)]
+    if len(F) == 0:
+        return box
+    # the part of p's box already dominated: a staircase of the points max(p, f_i)
+    qx = np.minimum(np.maximum(P[:, 0, None], F[None, :, 0]), ref[0])
+    qy = np.minimum(np.maximum(P[:, 1, None], np.minimum.accumulate(F[:, 1])[None, :]), ref[1])
+    nx = np.concatenate([qx[:, 1:], np.full((len(P), 1), ref[0])], axis=1)
+    covered = ((nx - qx) * (ref[1] - qy)).sum(axis=1)
+    return np.clip(box - covered, 0, None)
+
+
 def neighbours(X) -> np.ndarray:
     """All 1-edge neighbours ``(24 n, 6)`` of genomes ``(n, 6)`` (each edge set to each other op).
 
@@ -115,6 +140,11 @@ class NSGA2LocalSearch(NSGA2):
         beta: float = 1.0,
         theta: float = 1.0,
         max_train: int = 400,
+        n_extreme: int = 0,
+        acquisition: str = "rank",
+        n_mc: int = 32,
+        noise: float = 1e-2,
+        radius: int = 1,
         **kwargs,
     ):
         kwargs.setdefault("sampling", CellSampling())
@@ -137,6 +167,13 @@ class NSGA2LocalSearch(NSGA2):
         self.beta = float(beta)
         self.theta = float(theta)
         self.max_train = int(max_train)
+        self.n_extreme = int(n_extreme)
+        if acquisition not in ("rank", "ehvi"):
+            raise ValueError(f"acquisition must be 'rank' or 'ehvi'; got {acquisition!r}")
+        self.acquisition = acquisition
+        self.n_mc = int(n_mc)
+        self.noise = float(noise)
+        self.radius = int(radius)
 
     # ------------------------------------------------------------------ archive
 
@@ -207,7 +244,10 @@ class NSGA2LocalSearch(NSGA2):
         n = self._room()
         pools = []
         if self.local_search and len(self._arch_X):
-            pools.append(neighbours(self._seed_cells()))
+            N = neighbours(self._seed_cells())
+            if self.radius >= 2:
+                N = np.concatenate([N, neighbours(self._unqueried(N))])
+            pools.append(N)
         if self.n_mating > 0 and self.pop is not None and len(self.pop) >= 2:
             off = self.mating.do(
                 self.problem, self.pop, self.n_mating * n, algorithm=self, random_state=rng
@@ -227,6 +267,30 @@ class NSGA2LocalSearch(NSGA2):
             return None
         pick = self._select(pool, min(n, len(pool)), rng)
         return Population.new(X=pool[pick])
+
+    def _select_ehvi(self, mean, std, n, rng) -> np.ndarray:
+        """Greedy batch by Monte-Carlo expected hypervolume improvement, each pick then
+        believed at its predicted mean (Kriging believer); objectives normalised by the
+        archive front's range."""
+        nd = _NDS.do(self._arch_F, only_non_dominated_front=True)
+        front = self._arch_F[nd]
+        lo, hi = front.min(axis=0), front.max(axis=0)
+        span = np.where(hi - lo > 0, hi - lo, 1.0)
+        ref = np.full(2, 1.1)
+        front = (front - lo) / span
+        M, S = (mean - lo) / span, std / span
+        Z = rng.standard_normal((self.n_mc, 1, 2))
+        samples = M[None] + Z * S[None]  # (n_mc, pool, 2)
+        chosen = []
+        for _ in range(min(n, len(M))):
+            gain = hv_improvement_2d(front, samples.reshape(-1, 2), ref)
+            gain = gain.reshape(self.n_mc, len(M)).mean(axis=0)
+            gain[chosen] = -1.0
+            i = int(np.argmax(gain + 1e-12 * rng.random(len(M))))
+            chosen.append(i)
+            front = np.vstack([front, M[i]])
+            front = front[_NDS.do(front, only_non_dominated_front=True)]
+        return np.array(chosen, dtype=np.int64)
 
     def _training_rows(self) -> np.ndarray:
         """Archive rows the GP is fitted on: all, or the best ``max_train`` (by front)."""
@@ -248,12 +312,16 @@ class NSGA2LocalSearch(NSGA2):
             return order[:n]
         if self.model == "gp":
             train = self._training_rows()
-            gp = HammingGP(theta=self.theta).fit(self._arch_X[train], self._arch_F[train])
+            gp = HammingGP(theta=self.theta, noise=self.noise).fit(self._arch_X[train], self._arch_F[train])
             mean, std = gp.predict(pool, return_std=True)
             P = mean - self.beta * std
         else:
             model = RidgeSurrogate(alpha=self.alpha, pairs=len(self._arch_X) >= 60)
             P = model.fit(self._arch_X, self._arch_F).predict(pool)
+        if self.acquisition == "ehvi" and self.model == "gp" and P.shape[1] == 2:
+            chosen = self._select_ehvi(mean, std, n_model, rng)
+            rest = order[~np.isin(order, chosen)]
+            return np.concatenate([chosen, rest[:n_explore]])
         rank = np.empty(len(pool), dtype=np.int64)
         merged = np.vstack([self._arch_F, P])
         if merged.shape[1] == 1:
@@ -263,7 +331,20 @@ class NSGA2LocalSearch(NSGA2):
                 front = front[front >= len(self._arch_F)] - len(self._arch_F)
                 rank[front] = r
         # predicted rank, then a random tie-break
-        chosen = np.lexsort((rng.random(len(pool)), rank))[:n_model]
+        order_rank = np.lexsort((rng.random(len(pool)), rank))
+        chosen = list(order_rank[:0])
+        if self.n_extreme > 0 and P.shape[1] > 1:
+            # the most promising cell for each objective alone (the ends of the front)
+            for j in range(P.shape[1]):
+                for i in np.argsort(P[:, j], kind="stable")[: self.n_extreme]:
+                    if i not in chosen and len(chosen) < n_model:
+                        chosen.append(i)
+        for i in order_rank:
+            if len(chosen) >= n_model:
+                break
+            if i not in chosen:
+                chosen.append(i)
+        chosen = np.array(chosen, dtype=np.int64)
         rest = np.setdiff1d(order, chosen, assume_unique=False)
         rest = order[np.isin(order, rest)]
         return np.concatenate([chosen, rest[:n_explore]])

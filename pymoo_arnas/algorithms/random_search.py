@@ -69,7 +69,7 @@ class RandomSearch(Algorithm):
         self.pop = infills
 
     def _advance(self, infills=None, **kwargs):
-        self.pop = infills if self.opt is None else Population.merge(self.opt, infills)
+        self.pop = infills
         if self._next >= len(self._order):
             self.termination.force_termination = True
 
