@@ -24,12 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TAPE = ROOT / "notebooks" / "data" / "gemma3-270m-nsga2-tape.jsonl"
 
 SETTINGS = {"dataset": "cifar10", "objectives": ["clean", "pgd@Linf"], "epsilon": 1.0,
-            "pop_size": 20, "n_gen": 5, "seed": 1}
+            "pop_size": 20, "n_gen": 5, "seed": 1, "share": 0.5}
 
 
 def search(llm, dataset="cifar10", objectives=("clean", "pgd@Linf"), epsilon=1.0, pop_size=20,
-           n_gen=5, seed=1):
-    """NSGA-II with LLMSampling + UX + LLMMutation on ARNAS; returns (problem, res, s, m)."""
+           n_gen=5, seed=1, share=1.0):
+    """NSGA-II with LLMSampling + UX + LLMMutation on ARNAS; returns (problem, res, s, m).
+
+    ``share``: the fraction of each batch the LLM proposes (the rest: uniform sampling,
+    random-reset mutation); 0.5 halves the time per call of a slow local model."""
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.operators.crossover.ux import UX
     from pymoo.optimize import minimize
@@ -38,7 +41,7 @@ def search(llm, dataset="cifar10", objectives=("clean", "pgd@Linf"), epsilon=1.0
     from pymoo_arnas.problems import ARNAS
 
     problem = ARNAS(dataset, objectives=tuple(objectives), epsilon=epsilon)
-    s, m = LLMSampling(llm), LLMMutation(llm)
+    s, m = LLMSampling(llm, share=share), LLMMutation(llm, share=share)
     algorithm = NSGA2(pop_size=pop_size, sampling=s, crossover=UX(), mutation=m,
                       eliminate_duplicates=CellDuplicateElimination())
     res = minimize(problem, algorithm, ("n_gen", n_gen), seed=seed)
@@ -50,7 +53,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_TAPE)
     ap.add_argument("--base-url", default=None, help="an OpenAI-compatible server (default: start Gemma)")
     ap.add_argument("--model", default="gemma-3-270m")
-    ap.add_argument("--timeout", type=float, default=240.0)
+    ap.add_argument("--timeout", type=float, default=400.0)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpx2", "openai"):

@@ -18,7 +18,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--port", type=int, default=None, help="port (default: a free one)")
     p.add_argument("--model-path", default=None, help="a GGUF file (default: the cached Gemma)")
     p.add_argument("--n-ctx", type=int, default=2048, help="context length (default 2048)")
-    p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="CPU threads (default half the cores, at least 1)")
     p.add_argument("--check", action="store_true",
                    help="start, print the base_url, ask for one cell, stop")
     p.set_defaults(func=run)

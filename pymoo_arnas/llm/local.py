@@ -141,7 +141,7 @@ class LocalServer:
 
 
 def start_local_server(model_path=None, *, port: int | None = None, n_ctx: int = 2048,
-                       n_threads: int = 2, startup_timeout: float = 180.0,
+                       n_threads: int | None = None, startup_timeout: float = 180.0,
                        model_alias: str = "gemma-3-270m", log_path=None) -> LocalServer:
     """Start llama.cpp's OpenAI-compatible server with the local Gemma model.
 
@@ -151,8 +151,11 @@ def start_local_server(model_path=None, *, port: int | None = None, n_ctx: int =
         A GGUF file; default :func:`ensure_gemma_model` (assembled on first use).
     port : int, optional
         Default: a free port.
-    n_ctx, n_threads : int
-        Context length and CPU threads of the server.
+    n_ctx : int
+        Context length of the server.
+    n_threads : int, optional
+        CPU threads; default half the cores, at least 1 (on a busy 2-core machine one
+        thread is several times faster than two, which stall each other at every token).
     startup_timeout : float
         Seconds to wait for ``/v1/models`` to answer.
     model_alias : str
@@ -175,6 +178,8 @@ def start_local_server(model_path=None, *, port: int | None = None, n_ctx: int =
         raise LocalServerError(why)
     if int(n_ctx) < 256:
         raise ValueError(f"n_ctx={n_ctx!r} is too small for the prompts; expected >= 256")
+    if n_threads is None:
+        n_threads = max(1, (os.cpu_count() or 2) // 2)
     if int(n_threads) < 1:
         raise ValueError(f"n_threads must be >= 1; got {n_threads!r}")
     model_path = ensure_gemma_model() if model_path is None else Path(model_path)
@@ -190,7 +195,8 @@ def start_local_server(model_path=None, *, port: int | None = None, n_ctx: int =
     log.warning("starting the local LLM server (llama.cpp, %s) on 127.0.0.1:%d; log: %s",
                 Path(model_path).name, port, log_path)
     logf = open(log_path, "ab")  # noqa: SIM115 - owned by the child process
-    proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
     logf.close()
     server = LocalServer(proc, port, model_alias, log_path)
     atexit.register(server.stop)  # never leave the server behind a normal exit
@@ -214,6 +220,17 @@ def start_local_server(model_path=None, *, port: int | None = None, n_ctx: int =
             raise LocalServerError(f"the local LLM server did not answer within {startup_timeout:.0f} s; "
                                    f"end of its log {log_path}:\n{_tail(log_path)}")
         time.sleep(0.3)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Linux: the server gets SIGTERM when the process that started it dies (even killed)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort
+        pass
 
 
 def _tail(path, n: int = 2000) -> str:

@@ -296,6 +296,9 @@ class LLMSampling(_LLMProposer, Sampling):
         isomorphism classes).
     template : str or PromptTemplate, optional
         Prompt (see :mod:`pymoo_arnas.llm.prompts`); default the CRISPE template.
+    share : float
+        Fraction of the initial population asked of the LLM (default 1); the rest, and
+        whatever the LLM does not give, comes from ``fallback``.
     batch_size : int, optional
         Split a request for more cells into concurrent requests of this many cells.
     max_workers : int
@@ -313,19 +316,25 @@ class LLMSampling(_LLMProposer, Sampling):
 
     task = "sample"
 
-    def __init__(self, llm, fallback=None, template=None, batch_size=None, max_workers=4):
+    def __init__(self, llm, fallback=None, template=None, share=1.0, batch_size=None,
+                 max_workers=4):
         Sampling.__init__(self)
+        if not 0.0 <= float(share) <= 1.0:
+            raise ValueError(f"share must be in [0, 1]; got {share!r}")
         self._setup(llm, template, 0, batch_size, max_workers)
         self.fallback = CellSampling() if fallback is None else fallback
+        self.share = float(share)
 
     def _do(self, problem, n_samples, *args, random_state=None, algorithm=None, **kwargs):
         if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
         rng = random_state if random_state is not None else np.random.default_rng()
-        P = self._propose(problem, algorithm, int(n_samples))
-        need = int(n_samples) - len(P)
+        k = int(round(self.share * n_samples))
+        P = self._propose(problem, algorithm, k) if k else np.empty((0, N_EDGES), np.int64)
+        n_llm = len(P)
+        need = int(n_samples) - n_llm
         if need:
-            self.stats.fallback += need
+            self.stats.fallback += k - n_llm
             seen = set(_classes(P).tolist())
             extra = []
             for _ in range(100):
@@ -341,7 +350,7 @@ class LLMSampling(_LLMProposer, Sampling):
                 more = validate(self.fallback._do(problem, need - len(extra), random_state=rng))
                 extra = np.concatenate([extra, more])
             P = np.concatenate([P, extra])
-        log.info("%s: %d of %d initial cells from the LLM", self.name, n_samples - need, n_samples)
+        log.info("%s: %d of %d initial cells from the LLM", self.name, n_llm, n_samples)
         return P.astype(np.int64)
 
 
@@ -366,6 +375,9 @@ class LLMMutation(_LLMProposer, Mutation):
         Split a request into concurrent requests of ``batch_size`` cells.
     prob : float
         pymoo's per-individual mutation probability (default 1: every offspring is replaced).
+        With ``prob < 1`` pymoo keeps the crossover child in the rows it does not mutate, so
+        some LLM proposals are discarded after the fact (still counted as ``used``); prefer
+        ``share`` to mix LLM and classic offspring.
 
     Attributes
     ----------

@@ -25,7 +25,7 @@ def local_server():
     ok, why = local_available()
     if not ok:
         pytest.skip(f"local model not available: {why}")
-    server = start_local_server(n_threads=2)
+    server = start_local_server()
     yield server
     server.stop()
 

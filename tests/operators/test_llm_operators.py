@@ -164,3 +164,18 @@ def test_works_with_single_objective_ga(problem):
                           mutation=LLMMutation(llm), eliminate_duplicates=CellDuplicateElimination()),
                    ("n_gen", 3), seed=1)
     assert res.F.shape == (1,) and llm.usage.calls == 3
+
+
+def test_sampling_share(problem):
+    problem.reset()
+    llm = Scripted(default="[[3,3,3,3,3,3],[2,2,2,2,2,2],[1,1,1,1,1,1]]")
+    s = LLMSampling(llm, share=0.3)
+    X = s._do(problem, 10, random_state=np.random.default_rng(0))
+    assert X.shape == (10, 6) and X[:3].tolist() == [[3] * 6, [2] * 6, [1] * 6]
+    assert (s.stats.wanted, s.stats.asked, s.stats.used, s.stats.fallback) == (3, 3, 3, 0)
+    assert "exactly 3 new cells" in llm.prompts[0]
+    s0 = LLMSampling(llm, share=0.0)
+    assert s0._do(problem, 4, random_state=np.random.default_rng(0)).shape == (4, 6)
+    assert s0.stats.llm_calls == 0 and len(llm.prompts) == 1
+    with pytest.raises(ValueError, match="share must be in"):
+        LLMSampling(llm, share=-0.1)
