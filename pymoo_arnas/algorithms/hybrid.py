@@ -114,6 +114,29 @@ class NSGA2LocalSearch(NSGA2):
         Decay of the Hamming kernel per differing edge.
     max_train : int
         Most archive cells the GP is fitted on (the best fronts first).
+    n_extreme : int
+        Cells per objective picked first by that objective's prediction alone.
+    acquisition : {"rank", "ehvi"}
+        ``"rank"``: predicted non-domination rank; ``"ehvi"``: greedy Monte-Carlo expected
+        hypervolume improvement with a Kriging-believer batch (two objectives).
+    n_mc : int
+        Monte-Carlo samples of the EHVI.
+    noise : float
+        GP nugget (standardised units).
+    radius : int
+        1: 1-edge neighbourhoods; 2: also the neighbours of those (a larger pool).
+    n_obj_seeds : int
+        Also search around the best ``n_obj_seeds`` cells of each objective alone.
+
+    Notes
+    -----
+    Tuned on the 8 bi-objective problems at 300 unique queries: the defaults (local pool,
+    GP rank with ``beta=1``, ``n_seeds=8``) gave mean nHV 0.91 and share 0.62; EHVI, a
+    global pool, 2-edge pools, per-objective picks and seeds, other batch sizes, kernel
+    decays and nuggets all stayed within +-0.01 of it. The GP's linear algebra is small;
+    keep BLAS single-threaded on a busy machine (``OPENBLAS_NUM_THREADS=1``, or
+    :func:`pymoo_arnas.experiments.blas.limit_blas_threads`), else thread contention can make
+    a run 30x slower.
 
     Examples
     --------
@@ -145,6 +168,7 @@ class NSGA2LocalSearch(NSGA2):
         n_mc: int = 32,
         noise: float = 1e-2,
         radius: int = 1,
+        n_obj_seeds: int = 0,
         **kwargs,
     ):
         kwargs.setdefault("sampling", CellSampling())
@@ -174,6 +198,7 @@ class NSGA2LocalSearch(NSGA2):
         self.n_mc = int(n_mc)
         self.noise = float(noise)
         self.radius = int(radius)
+        self.n_obj_seeds = int(n_obj_seeds)
 
     # ------------------------------------------------------------------ archive
 
@@ -228,6 +253,10 @@ class NSGA2LocalSearch(NSGA2):
             seeds.extend(front)
             if len(seeds) >= self.n_seeds:
                 break
+        for j in range(self._arch_F.shape[1] if self.n_obj_seeds > 0 else 0):
+            # the best cells of each objective alone lead to the ends of the front
+            seeds.extend(np.argsort(self._arch_F[:, j], kind="stable")[: self.n_obj_seeds])
+        seeds = list(dict.fromkeys(int(i) for i in seeds))
         return self._arch_X[np.array(seeds, dtype=np.int64)]
 
     def _unqueried(self, X) -> np.ndarray:
