@@ -76,6 +76,11 @@ def main(argv=None) -> int:
         print(f"  worst problem nHV {nhv['nsga2-cat'].min():.3f}, share "
               f"{100 * share['nsga2-cat'].min():.0f}%")
 
+    from pymoo_arnas.experiments.plots import plot_convergence, plot_paper
+
+    for metric in ("nhv", "share"):
+        print(f"plot: {plot_convergence(runs, metric, args.out / f'bi_{metric}.png')}")
+
     if not args.skip_single:
         so = _single(args)
         table = compare_table3(so, evals=(100, args.so_evals))
@@ -88,6 +93,7 @@ def main(argv=None) -> int:
         for c in cols:
             ok = (table[c] >= table["paper best"] - 1e-9).sum()
             print(f"{c:>18s}: at or above the best Table III entry on {ok} of 10")
+        print(f"plot: {plot_paper(so, args.out / 'paper_convergence.png', args.so_evals)}")
     print(f"\n({time.perf_counter() - t0:.0f} s; runs under {args.out})")
     return 0
 

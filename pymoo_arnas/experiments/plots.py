@@ -72,8 +72,10 @@ def plot_convergence(runs: pd.DataFrame, metric: str = "nhv", path="convergence.
     for ax, problem in zip(axes, problems):
         for algo, g in stats[stats["problem"] == problem].groupby("algorithm", sort=False):
             line, = ax.plot(g[x], g["mean"], label=f"{algo} ({g['n_seeds'].iloc[0]})")
-            ax.fill_between(g[x], g["mean"] - g["std"], g["mean"] + g["std"],
-                            color=line.get_color(), alpha=0.2, lw=0)
+            lo, hi = g["mean"] - g["std"], g["mean"] + g["std"]
+            if metric in ("nhv", "share"):
+                lo, hi = lo.clip(0, 1), hi.clip(0, 1)
+            ax.fill_between(g[x], lo, hi, color=line.get_color(), alpha=0.2, lw=0)
         ax.set_title(problem, fontsize=10)
         ax.set_xlabel("unique queries" if x == "n_unique" else "evaluations")
         ax.set_ylabel(_LABELS.get(metric, metric))

@@ -352,7 +352,9 @@ def summarize(runs: pd.DataFrame, checkpoints=(100, 300, 1000)) -> pd.DataFrame:
                 row.update(best=s["best"].mean(), best_std=s["best"].std(ddof=0),
                            gap=s["gap"].mean(), hit_rate=s["hit"].astype(float).mean())
             rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["mode"] = str(runs["mode"].iloc[0]) if "mode" in runs else "unique"
+    return out
 
 
 def format_summary(summary: pd.DataFrame) -> str:
