@@ -94,15 +94,18 @@ def nsga2_cat(pop_size: int = 20, **kwargs):
     return NSGA2LocalSearch(pop_size=pop_size, **kwargs)
 
 
-def nsga2_llm(llm=None, pop_size: int = 20, **kwargs):
-    """NSGA-II with the LLM operators (LLM sampling and mutation, uniform crossover)."""
+def nsga2_llm(llm=None, pop_size: int = 20, share: float = 1.0, **kwargs):
+    """NSGA-II with the LLM operators (LLM sampling and mutation, uniform crossover).
+
+    ``share``: the fraction of each batch the LLM proposes (the rest comes from the classic
+    fallback operators)."""
     if llm is None:
         raise ValueError("nsga2-llm needs an LLM client: get_algorithm('nsga2-llm', llm=client)")
     from pymoo_arnas.operators.llm import LLMMutation, LLMSampling  # lazy: optional package
 
-    kwargs.setdefault("sampling", LLMSampling(llm))
+    kwargs.setdefault("sampling", LLMSampling(llm, share=share))
     kwargs.setdefault("crossover", UX())
-    kwargs.setdefault("mutation", LLMMutation(llm))
+    kwargs.setdefault("mutation", LLMMutation(llm, share=share))
     kwargs.setdefault("eliminate_duplicates", CellDuplicateElimination())
     return NSGA2(pop_size=pop_size, **kwargs)
 
