@@ -55,9 +55,12 @@ def add_parser(subparsers) -> None:
     b = subparsers.add_parser(
         "bench",
         help="sweep problems x algorithms x seeds; convergence to parquet; summary table",
-        description="Run every missing run (resumable: finished runs under --out are skipped), "
-                    "print the mean nHV and share of the exact front found (or best accuracy) "
-                    "at each checkpoint, and draw convergence plots.",
+        description="Run every missing run (resumable: finished runs under --out are skipped; a "
+                    "run is known by problem, algorithm and seed, so use another --out for other "
+                    "settings), print the mean nHV and share of the exact front found (or best "
+                    "accuracy) at each checkpoint, and draw convergence plots. The LLM "
+                    "algorithms (nsga2-llm, llmo) need a client object: use the Python API "
+                    "(pymoo_arnas.experiments.runner.sweep(..., params={'llm': client})).",
     )
     b.add_argument("--problems", type=_csv, default=["bi"],
                    help=f"problem names or suites ({', '.join(SUITES)}), comma-separated, e.g. "
