@@ -136,6 +136,11 @@ def run_one(problem: str, algorithm: str, seed: int = 0, budget: int = 300,
     params : dict, optional
         Passed to :func:`pymoo_arnas.algorithms.get_algorithm` (e.g. ``pop_size``, ``llm``).
 
+    Notes
+    -----
+    Sets BLAS to one thread in this process (:func:`~pymoo_arnas.experiments.blas.limit_blas_threads`):
+    runs are small and a sweep runs one per core.
+
     Returns
     -------
     DataFrame
