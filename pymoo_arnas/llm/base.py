@@ -32,7 +32,7 @@ import os
 import random
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -183,7 +183,8 @@ class LLMClient:
         if int(max_retries) < 0:
             raise ValueError(f"max_retries must be >= 0; got {max_retries!r}")
         if backoff < 0 or max_backoff < 0:
-            raise ValueError(f"backoff and max_backoff must be >= 0; got {backoff!r}, {max_backoff!r}")
+            raise ValueError(
+                f"backoff and max_backoff must be >= 0; got {backoff!r}, {max_backoff!r}")
         if max_calls is not None and int(max_calls) < 0:
             raise ValueError(f"max_calls must be >= 0 or None; got {max_calls!r}")
         self.model = model
@@ -263,7 +264,8 @@ class LLMClient:
                        cached.completion_tokens, 0.0, cached=True)
             return cached
         with self._lock:
-            if self.max_calls is not None and self.usage.calls + self._in_flight() >= self.max_calls:
+            spent = self.usage.calls + self._in_flight()
+            if self.max_calls is not None and spent >= self.max_calls:
                 self.usage.refused += 1
                 raise LLMCallCapReached(
                     f"{self.backend} client for {self.model!r} has spent its max_calls="

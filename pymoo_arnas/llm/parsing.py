@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pymoo_arnas.space import N_EDGES, N_OPS, OPS, from_arch_str
+from pymoo_arnas.space import N_EDGES, N_OPS, from_arch_str
 
 _ALIASES = {
     "none": 0, "zero": 0, "zeroize": 0, "null": 0,
@@ -136,7 +136,8 @@ def _regex_rows(text):
     for m in _ARCH_RE.finditer(text):
         rows.append((m.start(), m.group(0)))
     for m in _INNER_RE.finditer(text):
-        items = [next(g for g in it.groups() if g is not None) for it in _ITEM_RE.finditer(m.group(1))]
+        items = [next(g for g in it.groups() if g is not None)
+                 for it in _ITEM_RE.finditer(m.group(1))]
         if items and not _ARCH_RE.search(m.group(0)):
             rows.append((m.start(), items))
     return [r for _, r in sorted(rows, key=lambda t: t[0])]

@@ -154,7 +154,8 @@ class PromptTemplate:
         try:
             names = [f for _, f, _, _ in string.Formatter().parse(self.template) if f is not None]
         except ValueError as exc:
-            raise ValueError(f"prompt template {self.template[:60]!r} is malformed: {exc}") from None
+            raise ValueError(
+                f"prompt template {self.template[:60]!r} is malformed: {exc}") from None
         allowed = "{" + "}, {".join(PLACEHOLDERS) + "}"
         unknown = [f for f in names if f not in PLACEHOLDERS]
         if unknown:
@@ -193,7 +194,8 @@ class PromptTemplate:
         values = {
             "n": int(ctx.n),
             "task": task,
-            "dataset": DATASET_NAMES.get(str(ctx.dataset).lower(), str(ctx.dataset) or "the dataset"),
+            "dataset": DATASET_NAMES.get(str(ctx.dataset).lower(),
+                                         str(ctx.dataset) or "the dataset"),
             "objectives": objectives,
             "ops": ", ".join(f"{i} {op}" for i, op in enumerate(OPS)),
             "edges": describe_edges(),

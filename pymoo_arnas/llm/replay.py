@@ -88,9 +88,10 @@ class ReplayClient(LLMClient):
             raise LLMError(f"tape {self.path.name} holds no (more) answers for request {tag!r}")
         if entry.get("error") is not None or entry.get("response") is None:
             raise LLMError(f"recorded failure: {entry.get('error')}")
-        return LLMResponse(entry["response"], int((entry.get("usage") or {}).get("prompt_tokens") or 0),
-                           int((entry.get("usage") or {}).get("completion_tokens") or 0),
-                           entry.get("model", self.model), 0.0, cached=True)
+        u = entry.get("usage") or {}
+        return LLMResponse(entry["response"], int(u.get("prompt_tokens") or 0),
+                           int(u.get("completion_tokens") or 0), entry.get("model", self.model),
+                           0.0, cached=True)
 
     @property
     def remaining(self) -> int:

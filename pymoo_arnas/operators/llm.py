@@ -138,7 +138,8 @@ class _LLMProposer:
         if template is None or isinstance(template, str):
             template = PromptTemplate(template)
         if not isinstance(template, PromptTemplate):
-            raise ValueError(f"template must be a str or PromptTemplate; got {type(template).__name__}")
+            raise ValueError(
+                f"template must be a str or PromptTemplate; got {type(template).__name__}")
         if int(n_examples) < 0:
             raise ValueError(f"n_examples must be >= 0; got {n_examples!r}")
         if batch_size is not None and int(batch_size) < 1:
@@ -208,7 +209,8 @@ class _LLMProposer:
         try:
             resp = self.llm.complete(prompt, system=system, schema=answer_schema(n), tag=tag)
         except LLMError as exc:
-            log.warning("%s: LLM request %s failed (%s); the fallback fills in", self.name, tag, exc)
+            log.warning("%s: LLM request %s failed (%s); the fallback fills in",
+                        self.name, tag, exc)
             return None
         except Exception as exc:  # noqa: BLE001 - a run must never crash on its LLM
             log.warning("%s: LLM request %s raised %s: %s; the fallback fills in", self.name, tag,
@@ -326,7 +328,8 @@ class LLMSampling(_LLMProposer, Sampling):
         self.share = float(share)
 
     def _do(self, problem, n_samples, *args, random_state=None, algorithm=None, **kwargs):
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        if (isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer))
+                or n_samples < 1):
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
         rng = random_state if random_state is not None else np.random.default_rng()
         k = int(round(self.share * n_samples))
