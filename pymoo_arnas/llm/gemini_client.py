@@ -100,7 +100,7 @@ class GeminiClient(LLMClient):
         return (self._api_key,)
 
     def params(self) -> dict:
-        return {**super().params(), "base_url": self.base_url, "sdk": self.sdk}
+        return {**super().params(), "structured": self.structured}
 
     # ------------------------------------------------------------------ google-genai
 

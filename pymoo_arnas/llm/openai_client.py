@@ -77,7 +77,8 @@ class OpenAIClient(LLMClient):
         return (self._api_key,)
 
     def params(self) -> dict:
-        return {**super().params(), "base_url": self.base_url}
+        # not the base_url: a local server restarted on another port is the same model
+        return {**super().params(), "structured": self.structured}
 
     def _client(self):
         if self._sdk is None:

@@ -272,3 +272,15 @@ def test_cached_answers_are_recorded_so_the_tape_replays(fake_llm, tmp_path):
     (entry,) = [json.loads(line) for line in tape.read_text().splitlines()]
     assert entry["cached"] is True
     assert ReplayClient(tape).complete("p", tag="a").text == first
+
+
+def test_cache_is_shared_across_server_ports(fake_llm, tmp_path):
+    from llm_fakeserver import FakeLLMServer
+
+    first = openai_client(fake_llm, cache=tmp_path / "c").complete("p").text
+    other = FakeLLMServer()  # the same model restarted on another port
+    try:
+        llm = openai_client(other, cache=tmp_path / "c")
+        assert llm.complete("p").text == first and len(other.requests) == 0
+    finally:
+        other.close()
