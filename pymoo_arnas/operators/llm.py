@@ -34,6 +34,11 @@ Examples
 3
 >>> mutation.stats.llm_calls, mutation.stats.valid, mutation.stats.duplicates
 (2, 4, 4)
+>>> from pymoo_arnas.operators import llm_summary
+>>> print(llm_summary(res.algorithm))      # doctest: +ELLIPSIS
+LLMSampling: 1 LLM calls (0 failed), 10 cells wanted, 10 asked, 2 returned, 2 valid ...
+LLMMutation: 2 LLM calls (0 failed), ...
+AllConv(model='toy'): 3 calls, 300 prompt + 60 completion tokens, 0 failures, ...
 """
 
 from __future__ import annotations
@@ -419,4 +424,34 @@ class LLMMutation(_LLMProposer, Mutation):
         return Y
 
 
-__all__ = ["LLMMutation", "LLMOperatorStats", "LLMSampling"]
+def llm_summary(algorithm) -> str:
+    """The LLM statistics of a run, one line per LLM operator and per backend.
+
+    Parameters
+    ----------
+    algorithm : pymoo Algorithm
+        E.g. ``res.algorithm`` after ``minimize`` (or the algorithm passed to it: the
+        operators' ``stats`` and the clients are shared by the deep copy).
+
+    Returns
+    -------
+    str
+        Empty when the algorithm has no LLM operator.
+    """
+    ops = []
+    for op in (getattr(getattr(algorithm, "initialization", None), "sampling", None),
+               getattr(algorithm, "sampling", None),
+               getattr(getattr(algorithm, "mating", None), "mutation", None),
+               getattr(algorithm, "mutation", None)):
+        if isinstance(op, _LLMProposer) and all(op.stats is not o.stats for o in ops):
+            ops.append(op)
+    lines = [f"{op.name}: {op.stats}" for op in ops]
+    clients = []
+    for op in ops:
+        if all(op.llm is not c for c in clients):
+            clients.append(op.llm)
+    lines += [f"{c!r}: {c.usage}" for c in clients]
+    return "\n".join(lines)
+
+
+__all__ = ["LLMMutation", "LLMOperatorStats", "LLMSampling", "llm_summary"]

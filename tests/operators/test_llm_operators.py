@@ -179,3 +179,18 @@ def test_sampling_share(problem):
     assert s0.stats.llm_calls == 0 and len(llm.prompts) == 1
     with pytest.raises(ValueError, match="share must be in"):
         LLMSampling(llm, share=-0.1)
+
+
+def test_llm_summary_lists_operators_and_backend_once(problem):
+    from pymoo_arnas.operators import llm_summary
+
+    problem.reset()
+    llm = Scripted(default="[[3,3,1,3,3,3]]")
+    alg = NSGA2(pop_size=6, sampling=LLMSampling(llm), crossover=UX(), mutation=LLMMutation(llm),
+                eliminate_duplicates=CellDuplicateElimination())
+    res = minimize(problem, alg, ("n_gen", 2), seed=1)
+    lines = llm_summary(res.algorithm).splitlines()
+    assert [ln.split(":")[0] for ln in lines] == ["LLMSampling", "LLMMutation",
+                                                  "Scripted(model='scripted')"]
+    assert "2 calls" in lines[2]
+    assert llm_summary(NSGA2(pop_size=4)) == ""
