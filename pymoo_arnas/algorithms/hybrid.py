@@ -341,7 +341,8 @@ class NSGA2LocalSearch(NSGA2):
             return order[:n]
         if self.model == "gp":
             train = self._training_rows()
-            gp = HammingGP(theta=self.theta, noise=self.noise).fit(self._arch_X[train], self._arch_F[train])
+            gp = HammingGP(theta=self.theta, noise=self.noise)
+            gp.fit(self._arch_X[train], self._arch_F[train])
             mean, std = gp.predict(pool, return_std=True)
             P = mean - self.beta * std
         else:

@@ -44,7 +44,7 @@ exploiting the best cells with exploring new operations.
 Experiment: Answer with only a JSON list of 6 integers in 0..{max_op}, e.g. [3, 1, 2, 3, 0, 4].
 """
 
-_ROW_RE = re.compile(r"\[\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*\]")
+_ROW_RE = re.compile(r"\[" + r"\s*,".join([r"\s*(-?\d+)"] * N_EDGES) + r"\s*\]")
 
 
 def _text(resp) -> str:
@@ -120,7 +120,9 @@ class LLMO(Algorithm):
 
     def _setup(self, problem, **kwargs):
         if problem.n_obj != 1:
-            raise ValueError(f"llmo is single-objective; the problem has {problem.n_obj} objectives")
+            raise ValueError(
+                f"llmo is single-objective; the problem has {problem.n_obj} objectives"
+            )
         self._class = isomorphism_class(all_genomes())
         self._seen = np.zeros(self._class.max() + 1, dtype=bool)
         self._hist_X: list = []

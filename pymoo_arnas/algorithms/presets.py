@@ -157,5 +157,6 @@ def llmo(llm=None, **kwargs):
     return LLMO(llm=llm, **kwargs)
 
 
-__all__ = ["RoundedCMAES", "RoundedDE", "cmaes", "de", "ga", "llmo", "nsga2", "nsga2_cat", "nsga2_llm",
+__all__ = ["RoundedCMAES", "RoundedDE", "cmaes", "de", "ga", "llmo", "nsga2", "nsga2_cat",
+           "nsga2_llm",
            "nsga2_ux", "pso", "random_search"]

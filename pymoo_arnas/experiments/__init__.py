@@ -14,7 +14,8 @@
 
 Command line::
 
-    arnas bench --problems bi --algorithms random,nsga2,nsga2-cat --seeds 10 --budget 300 --out results/
+    arnas bench --problems bi --algorithms random,nsga2,nsga2-cat --seeds 10 --budget 300
+    arnas bench ... --out results/bench                 # resumable sweep folder
     arnas bench ... --workers 2                     # local processes
     arnas bench ... --scheduler tcp://host:8786     # an existing Dask cluster
     arnas paper                                     # 30 runs x 3,000 evaluations x 10 problems

@@ -89,7 +89,8 @@ def add_parser(subparsers) -> None:
                    default=["ga", "pso", "de", "cmaes", "random", "nsga2-cat"],
                    help=f"comma-separated, of: {', '.join(list_algorithms())}")
     p.add_argument("--runs", type=_seeds, default=30, help="runs per problem (default 30)")
-    p.add_argument("--evals", type=_positive, default=3000, help="evaluations per run (default 3000)")
+    p.add_argument("--evals", type=_positive, default=3000,
+                   help="evaluations per run (default 3000)")
     p.add_argument("--report-at", type=lambda t: [_positive(x) for x in _csv(t)],
                    default=[300], help="also report the mean best at these evaluations")
     p.add_argument("--out", type=Path, default=Path("results/paper"), help="sweep folder")
@@ -171,7 +172,8 @@ def run_paper(args) -> int:
         print()
         for c in ours:
             ok = (table[c] >= table["paper best"] - 1e-9).sum()
-            print(f"{c:>18s}: at or above the best Table III entry on {ok} of {len(table)} problems")
+            print(f"{c:>18s}: at or above the best Table III entry on {ok} of {len(table)} "
+                  "problems")
     print(f"runs: {args.out / 'runs'}; table: {args.out / 'table3_comparison.csv'}")
     if not args.no_plots:
         from pymoo_arnas.experiments.plots import plot_paper

@@ -103,7 +103,8 @@ def plot_front(problem, archive: pd.DataFrame | None = None, path="front.png",
         nd = NonDominatedSorting().do(1 - A, only_non_dominated_front=True)
         ax.scatter(A[nd, 0], A[nd, 1], s=30, marker="s", facecolors="none",
                    edgecolors="tab:blue", label=f"{label} front ({len(nd)})")
-    ax.scatter(exact[cols[0]], exact[cols[1]], s=14, c="tab:red", label=f"exact front ({len(exact)})")
+    ax.scatter(exact[cols[0]], exact[cols[1]], s=14, c="tab:red",
+               label=f"exact front ({len(exact)})")
     lo = exact[cols].min().to_numpy() - 0.03
     ax.set_xlim(left=lo[0])
     ax.set_ylim(bottom=lo[1])

@@ -55,7 +55,8 @@ class RunSpec:
 
     def path(self, out) -> Path:
         """Where the run's table is stored under the sweep folder ``out``."""
-        return Path(out) / "runs" / _safe(self.problem) / _safe(self.algorithm) / f"seed{self.seed}.parquet"
+        folder = Path(out) / "runs" / _safe(self.problem) / _safe(self.algorithm)
+        return folder / f"seed{self.seed}.parquet"
 
 
 def _safe(name: str) -> str:
@@ -138,8 +139,9 @@ def run_one(problem: str, algorithm: str, seed: int = 0, budget: int = 300,
 
     Notes
     -----
-    Sets BLAS to one thread in this process (:func:`~pymoo_arnas.experiments.blas.limit_blas_threads`):
-    runs are small and a sweep runs one per core.
+    Sets BLAS to one thread in this process
+    (:func:`~pymoo_arnas.experiments.blas.limit_blas_threads`): runs are small and a sweep
+    runs one per core.
 
     Returns
     -------
@@ -266,7 +268,8 @@ def sweep(problems, algorithms, seeds=10, budget=300, out="results", mode="uniqu
 
     specs = plan(problems, algorithms, seeds, budget, mode, params)
     todo = [s for s in specs if not s.path(out).exists()]
-    log.info("%d runs planned, %d already done, %d to run", len(specs), len(specs) - len(todo), len(todo))
+    log.info("%d runs planned, %d already done, %d to run",
+             len(specs), len(specs) - len(todo), len(todo))
     bar = tqdm(total=len(specs), initial=len(specs) - len(todo), disable=not progress,
                desc="runs", unit="run")
     try:
@@ -321,7 +324,10 @@ def _sweep_dask(todo, out, scheduler, workers, bar):
 
 def load_runs(out, specs=None) -> pd.DataFrame:
     """All finished runs under ``out`` (or only ``specs``) as one long table."""
-    paths = [s.path(out) for s in specs] if specs is not None else sorted(Path(out).glob("runs/*/*/seed*.parquet"))
+    if specs is not None:
+        paths = [s.path(out) for s in specs]
+    else:
+        paths = sorted(Path(out).glob("runs/*/*/seed*.parquet"))
     frames = [pd.read_parquet(p) for p in paths if Path(p).exists()]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -373,7 +379,8 @@ def format_summary(summary: pd.DataFrame) -> str:
     for cp, g in summary.groupby("checkpoint"):
         head = f"{'problem':22s} " + " ".join(f"{a:>16s}" for a in algos)
         unit = "nHV / share of front" if multi else "mean best accuracy %"
-        lines.append(f"after {cp} {'evaluations' if 'evals' in str(summary.attrs.get('mode', '')) else 'queries'} ({unit}):")
+        axis = "evaluations" if summary.attrs.get("mode") == "evals" else "queries"
+        lines.append(f"after {cp} {axis} ({unit}):")
         lines.append(head)
         means = {a: [] for a in algos}
         for problem, gp in g.groupby("problem", sort=False):

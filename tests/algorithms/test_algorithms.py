@@ -151,7 +151,8 @@ class _ScriptedLLM:
 
 
 def test_llmo_evaluates_the_decoded_proposal_and_falls_back_on_bad_answers():
-    llm = _ScriptedLLM(["[3, 3, 1, 0, 2, 4]", "no cell here", "[3, 3, 1, 0, 2, 4]", "[4, 0, 2, 4, 0, 2]"])
+    llm = _ScriptedLLM(["[3, 3, 1, 0, 2, 4]", "no cell here", "[3, 3, 1, 0, 2, 4]",
+                        "[4, 0, 2, 4, 0, 2]"])
     problem = ARNAS("cifar10", objectives="pgd@Linf")
     res = minimize(problem, get_algorithm("llmo", llm=llm), MaximumFunctionCallTermination(12),
                    seed=0)
