@@ -127,13 +127,17 @@ class NSGA2LocalSearch(NSGA2):
         1: 1-edge neighbourhoods; 2: also the neighbours of those (a larger pool).
     n_obj_seeds : int
         Also search around the best ``n_obj_seeds`` cells of each objective alone.
+    patience, beta_stalled : int, float
+        After ``patience`` generations without a new non-dominated cell (0: never), add every
+        unqueried cell to the pool and rank with optimism ``beta_stalled``.
 
     Notes
     -----
     Tuned on the 8 bi-objective problems at 300 unique queries: the defaults (local pool,
     GP rank with ``beta=1``, ``n_seeds=8``) gave mean nHV 0.91 and share 0.62; EHVI, a
     global pool, 2-edge pools, per-objective picks and seeds, other batch sizes, kernel
-    decays and nuggets all stayed within +-0.01 of it. The GP's linear algebra is small;
+    decays and nuggets, a maximin initial design and the stall rule all stayed within
+    +-0.01 of it (at 1000 queries too: 0.964 with and without the stall rule, 3 seeds). The GP's linear algebra is small;
     keep BLAS single-threaded on a busy machine (``OPENBLAS_NUM_THREADS=1``, or
     :func:`pymoo_arnas.experiments.blas.limit_blas_threads`), else thread contention can make
     a run 30x slower.
@@ -169,6 +173,8 @@ class NSGA2LocalSearch(NSGA2):
         noise: float = 1e-2,
         radius: int = 1,
         n_obj_seeds: int = 0,
+        patience: int = 0,
+        beta_stalled: float = 3.0,
         **kwargs,
     ):
         kwargs.setdefault("sampling", CellSampling())
@@ -199,6 +205,8 @@ class NSGA2LocalSearch(NSGA2):
         self.noise = float(noise)
         self.radius = int(radius)
         self.n_obj_seeds = int(n_obj_seeds)
+        self.patience = int(patience)
+        self.beta_stalled = float(beta_stalled)
 
     # ------------------------------------------------------------------ archive
 
@@ -222,8 +230,13 @@ class NSGA2LocalSearch(NSGA2):
         keep = ~(F >= 1.0).all(axis=1)  # cells refused after the budget was spent
         _, first = np.unique(c[keep], return_index=True)
         idx = np.flatnonzero(keep)[np.sort(first)]
+        n_before = len(self._arch_X)
         self._arch_X = np.vstack([self._arch_X, X[idx]])
         self._arch_F = np.vstack([self._arch_F, F[idx]])
+        # did this batch improve the archive's front? (for the stall rule)
+        nd = _NDS.do(self._arch_F, only_non_dominated_front=True) if len(self._arch_F) else []
+        improved = bool(len(nd) and (np.asarray(nd) >= n_before).any())
+        self._stall = 0 if improved else getattr(self, "_stall", 0) + 1
 
     def _initialize_advance(self, infills=None, **kwargs):
         self._remember(infills)
@@ -283,10 +296,12 @@ class NSGA2LocalSearch(NSGA2):
             )
             if len(off):
                 pools.append(np.asarray(off.get("X")).astype(np.int64))
-        if self.pool in ("global", "both") and self.surrogate:
+        stalled = self.patience > 0 and getattr(self, "_stall", 0) >= self.patience
+        if (self.pool in ("global", "both") or stalled) and self.surrogate:
             pools.append(self._class_rep[~self._queried])
         if self.pool == "global" and self.surrogate:
             pools = pools[-1:]
+        self._beta_now = self.beta_stalled if stalled else self.beta
         pool = self._unqueried(np.concatenate(pools)) if pools else np.empty((0, N_EDGES), int)
         if len(pool) < n:  # top up with random unqueried cells
             X = rng.integers(0, N_OPS, size=(4 * n + 64, N_EDGES))
@@ -344,7 +359,7 @@ class NSGA2LocalSearch(NSGA2):
             gp = HammingGP(theta=self.theta, noise=self.noise)
             gp.fit(self._arch_X[train], self._arch_F[train])
             mean, std = gp.predict(pool, return_std=True)
-            P = mean - self.beta * std
+            P = mean - getattr(self, "_beta_now", self.beta) * std
         else:
             model = RidgeSurrogate(alpha=self.alpha, pairs=len(self._arch_X) >= 60)
             P = model.fit(self._arch_X, self._arch_F).predict(pool)
