@@ -34,19 +34,14 @@ def _front_table(F_acc: np.ndarray, columns, archs=None) -> pd.DataFrame:
 
 def _summary(problem):
     """Non-dominated rows of the query log, exact-front points found, normalised HV."""
-    from pymoo.indicators.hv import HV
     from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-    F = 1.0 - problem.query_log[list(problem.columns)].to_numpy()
-    front = problem.pareto_front()
-    ideal, nadir = front.min(axis=0), front.max(axis=0)
-    scale = np.where(nadir > ideal, nadir - ideal, 1.0)
-    hv = HV(ref_point=np.full(problem.n_obj, 1.1))
+    from pymoo_arnas.experiments.metrics import FrontReference, archive_F
+
+    F = archive_F(problem)
+    ref = FrontReference(problem.pareto_front())
     found_rows = NonDominatedSorting().do(F, only_non_dominated_front=True)
-    exact = {tuple(f) for f in np.round(front, 6)}
-    n_hit = len(exact & {tuple(f) for f in np.round(F[found_rows], 6)})
-    nhv = hv((F - ideal) / scale) / hv((front - ideal) / scale)
-    return found_rows, n_hit, len(exact), nhv
+    return found_rows, ref.found(F), len(ref.front), ref.nhv(F)
 
 
 def run(args) -> int:
