@@ -21,6 +21,17 @@ BUDGET_PENALTY = 1.0
 """Error given to cells asked for after the budget is spent (they are not evaluated)."""
 
 
+def check_columns(X, n_var: int = N_EDGES) -> np.ndarray:
+    """``X`` as an array, with a ValueError (not pymoo's assertion) for a wrong column count."""
+    X = np.asarray(X)
+    if X.dtype != object and X.ndim in (1, 2) and X.shape[-1] != n_var:
+        raise ValueError(
+            f"genomes must have {n_var} columns (one operation 0..{N_OPS - 1} per edge); "
+            f"got an array of shape {X.shape}"
+        )
+    return X
+
+
 class ARNAS(Problem):
     """Search NAS-Bench-201 cells for clean and robust accuracy, looked up in real tables.
 
@@ -169,13 +180,7 @@ class ARNAS(Problem):
     # ------------------------------------------------------------------ evaluation
 
     def evaluate(self, X, *args, **kwargs):
-        X_arr = np.asarray(X) if not isinstance(X, np.ndarray) else X
-        if X_arr.dtype != object and X_arr.ndim in (1, 2) and X_arr.shape[-1] != self.n_var:
-            raise ValueError(
-                f"genomes must have {self.n_var} columns (one operation 0..{N_OPS - 1} per edge); "
-                f"got an array of shape {X_arr.shape}"
-            )
-        return super().evaluate(X_arr, *args, **kwargs)
+        return super().evaluate(check_columns(X, self.n_var), *args, **kwargs)
 
     def _evaluate(self, x, out, *args, algorithm=None, **kwargs):
         rows, acc = lookup(x, self.table.code_to_row, self._values)

@@ -12,7 +12,7 @@ from pymoo_arnas.live.cells import uid_of
 from pymoo_arnas.live.config import TrainConfig, metric_name, parse_metric
 from pymoo_arnas.live.runner import CellRunner
 from pymoo_arnas.live.store import ResultStore
-from pymoo_arnas.problems.arnas import BUDGET_PENALTY
+from pymoo_arnas.problems.arnas import BUDGET_PENALTY, check_columns
 from pymoo_arnas.space import N_EDGES, N_OPS, CellIndex, encode, validate
 
 log = logging.getLogger(__name__)
@@ -208,13 +208,7 @@ class ARNASLive(Problem):
     # ------------------------------------------------------------------ evaluation
 
     def evaluate(self, X, *args, **kwargs):
-        X_arr = np.asarray(X) if not isinstance(X, np.ndarray) else X
-        if X_arr.dtype != object and X_arr.ndim in (1, 2) and X_arr.shape[-1] != self.n_var:
-            raise ValueError(
-                f"genomes must have {self.n_var} columns (one operation 0..{N_OPS - 1} per edge); "
-                f"got an array of shape {X_arr.shape}"
-            )
-        return super().evaluate(X_arr, *args, **kwargs)
+        return super().evaluate(check_columns(X, self.n_var), *args, **kwargs)
 
     def _evaluate(self, x, out, *args, algorithm=None, **kwargs):
         X = validate(x)
