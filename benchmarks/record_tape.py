@@ -1,7 +1,7 @@
 """Record a short NSGA-II run with the LLM operators on the real local Gemma model as a tape.
 
 Writes ``notebooks/data/gemma3-270m-nsga2-tape.jsonl`` (every exchange with the model) and
-``...-tape.meta.json`` (the run's settings and result), then replays the tape offline with
+``...-tape.run.json`` (the run's settings and result), then replays the tape offline with
 :class:`~pymoo_arnas.llm.ReplayClient` and checks the result is identical. A notebook (or
 ``tests/llm/test_tape.py``) can replay it without any model::
 
@@ -92,7 +92,7 @@ def main(argv=None) -> int:
         "usage": llm.usage.as_dict(),
         "seconds": round(seconds, 1),
     }
-    meta_path = args.out.with_suffix(".meta.json")
+    meta_path = args.out.with_suffix(".run.json")
     meta_path.write_text(json.dumps(meta, indent=1))
     print(f"sampling: {s.stats}\nmutation: {m.stats}\nusage: {llm.usage}")
     print(f"tape {args.out} ({args.out.stat().st_size / 1024:.1f} kB), meta {meta_path}")

@@ -22,7 +22,7 @@ def _record_module():
 
 @pytest.mark.skipif(not TAPE.is_file(), reason="no recorded tape in notebooks/data")
 def test_gemma_tape_replays_identically():
-    meta = json.loads(TAPE.with_suffix(".meta.json").read_text())
+    meta = json.loads(TAPE.with_suffix(".run.json").read_text())
     assert TAPE.stat().st_size < 200_000
     entries = [json.loads(line) for line in TAPE.read_text().splitlines()]
     assert all(e["model"] and e["prompt"] and "api_key" not in json.dumps(e) for e in entries)
