@@ -21,6 +21,16 @@ BUDGET_PENALTY = 1.0
 """Error given to cells asked for after the budget is spent (they are not evaluated)."""
 
 
+def check_settings(objectives, budget) -> tuple:
+    """``objectives`` as a non-empty tuple, with a ValueError for it or a bad ``budget``."""
+    objectives = (objectives,) if isinstance(objectives, str) else tuple(objectives)
+    if not objectives:
+        raise ValueError("objectives is empty; give at least one, e.g. ('clean', 'pgd@Linf')")
+    if budget is not None and (int(budget) != budget or budget < 1):
+        raise ValueError(f"budget must be a positive integer number of unique queries; got {budget!r}")
+    return objectives
+
+
 def check_columns(X, n_var: int = N_EDGES) -> np.ndarray:
     """``X`` as an array, with a ValueError (not pymoo's assertion) for a wrong column count."""
     X = np.asarray(X)
@@ -110,13 +120,7 @@ class ARNAS(Problem):
     ):
         if table is None:
             table = load_robustness(dataset, data_dir=data_dir)
-        if isinstance(objectives, str):
-            objectives = (objectives,)
-        objectives = tuple(objectives)
-        if not objectives:
-            raise ValueError("objectives is empty; give at least one, e.g. ('clean', 'pgd@Linf')")
-        if budget is not None and (int(budget) != budget or budget < 1):
-            raise ValueError(f"budget must be a positive integer number of unique queries; got {budget!r}")
+        objectives = check_settings(objectives, budget)
         columns = tuple(resolve_objective(table, name, epsilon) for name in objectives)
         if len(set(columns)) != len(columns):
             raise ValueError(f"objectives {objectives!r} name the same table column twice: {columns}")

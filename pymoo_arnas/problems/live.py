@@ -12,7 +12,7 @@ from pymoo_arnas.live.cells import uid_of
 from pymoo_arnas.live.config import TrainConfig, metric_name, parse_metric
 from pymoo_arnas.live.runner import CellRunner
 from pymoo_arnas.live.store import ResultStore
-from pymoo_arnas.problems.arnas import BUDGET_PENALTY, check_columns
+from pymoo_arnas.problems.arnas import BUDGET_PENALTY, check_columns, check_settings
 from pymoo_arnas.space import N_EDGES, N_OPS, CellIndex, encode, validate
 
 log = logging.getLogger(__name__)
@@ -114,13 +114,7 @@ class ARNASLive(Problem):
         callback=None,
         **kwargs,
     ):
-        if isinstance(objectives, str):
-            objectives = (objectives,)
-        objectives = tuple(objectives)
-        if not objectives:
-            raise ValueError("objectives is empty; give at least one, e.g. ('clean', 'pgd@Linf')")
-        if budget is not None and (int(budget) != budget or budget < 1):
-            raise ValueError(f"budget must be a positive integer number of unique queries; got {budget!r}")
+        objectives = check_settings(objectives, budget)
         train = TrainConfig() if train is None else train
         if not isinstance(train, TrainConfig):
             raise ValueError(f"train must be a TrainConfig; got {type(train).__name__}")
