@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pymoo_arnas.live.cells import representative_codes
+from pymoo_arnas.space import representative_codes
 from pymoo_arnas.live.config import TrainConfig
 from pymoo_arnas.space import decode, encode, to_arch_str
 

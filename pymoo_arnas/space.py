@@ -15,6 +15,17 @@ Four ways to name a cell:
   representative of the cell's isomorphism class (6,466 of them); both come from the
   benchmark's ``meta.json`` (see :class:`CellIndex`).
 
+Cell identity, one meaning everywhere:
+
+- the *isomorphism class* (:func:`isomorphism_class`, ``0..6465``) is computed from the
+  cell graph alone; isomorphic genomes compute the same function and count as one query;
+- the *representative* of a class (:func:`representative`) is its member with the smallest
+  code, the genome a live run trains;
+- the *uid* of a cell is what its :class:`CellIndex` says: the benchmark's uid (NAS-Bench-201
+  index of the class representative in ``meta.json``) wherever a benchmark table is loaded,
+  and, with :meth:`CellIndex.from_graph` when no benchmark is at hand, the code of the
+  class representative. ``query_log``, tables and stores all report that uid.
+
 Examples
 --------
 >>> from pymoo_arnas.space import to_arch_str, from_arch_str, encode, decode
@@ -182,7 +193,21 @@ def canonical_str(genome) -> str:
 def _class_of_code() -> np.ndarray:
     keys = [canonical_str(g) for g in all_genomes()]
     first: dict[str, int] = {}
-    return np.array([first.setdefault(k, len(first)) for k in keys], dtype=np.int32)
+    out = np.array([first.setdefault(k, len(first)) for k in keys], dtype=np.int32)
+    out.setflags(write=False)
+    return out
+
+
+def class_of_code() -> np.ndarray:
+    """The isomorphism class of every genome code, ``(15625,)`` int32, read-only.
+
+    ``class_of_code()[encode(X)]`` is :func:`isomorphism_class` ``(X)``; algorithms that
+    index by code use the array directly.
+
+    >>> int(class_of_code().max()) + 1
+    6466
+    """
+    return _class_of_code()
 
 
 def isomorphism_class(X) -> np.ndarray:
@@ -191,8 +216,33 @@ def isomorphism_class(X) -> np.ndarray:
     Computed from the cell graph alone (no benchmark file needed); numbered in order
     of the smallest code in each class. Use :meth:`CellIndex.genome_to_uid` for the
     benchmark's own unique ids.
+
+    >>> isomorphism_class([[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 3, 0]]).tolist()  # both compute nothing
+    [0, 0]
     """
-    return _class_of_code()[encode(X)]
+    return _class_of_code()[encode(X)].astype(np.int64)
+
+
+@functools.lru_cache(maxsize=1)
+def representative_codes() -> np.ndarray:
+    """Code of each class's representative (its smallest code) ``(6466,)``, by class number.
+
+    >>> len(representative_codes())
+    6466
+    """
+    _, first = np.unique(_class_of_code(), return_index=True)
+    first = first.astype(np.int64)
+    first.setflags(write=False)
+    return first
+
+
+def representative(X) -> np.ndarray:
+    """Genomes ``(n, 6)`` -> the representative genome of each one's class ``(n, 6)``.
+
+    >>> representative([[0, 0, 0, 0, 3, 0]]).tolist()
+    [[0, 0, 0, 0, 0, 0]]
+    """
+    return decode(representative_codes()[isomorphism_class(X)])
 
 
 @dataclass(frozen=True)
@@ -234,6 +284,16 @@ class CellIndex:
             raise ValueError("meta.json does not list every NAS-Bench-201 cell exactly once")
         return cls(code_to_index, index_to_code, index_to_uid[code_to_index])
 
+    @classmethod
+    def from_graph(cls) -> "CellIndex":
+        """An index without the benchmark's ``meta.json``: index = genome code, and
+        uid = code of the class representative (see :func:`representative_codes`).
+
+        >>> CellIndex.from_graph().genome_to_uid([[0, 0, 0, 0, 3, 0]]).tolist()
+        [0]
+        """
+        return _graph_index()
+
     @property
     def uids(self) -> np.ndarray:
         """The sorted unique ids ``(6466,)``."""
@@ -269,3 +329,10 @@ class CellIndex:
         return self.code_to_uid[self.index_to_code[np.asarray(index, dtype=np.int64)]].astype(
             np.int64
         )
+
+
+@functools.lru_cache(maxsize=1)
+def _graph_index() -> CellIndex:
+    ident = np.arange(N_CELLS, dtype=np.int32)
+    uid = representative_codes()[_class_of_code()].astype(np.int32)
+    return CellIndex(ident, ident.copy(), uid)

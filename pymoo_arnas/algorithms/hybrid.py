@@ -33,7 +33,10 @@ from pymoo_arnas.operators.classic import (
     CellSampling,
     RandomResetMutation,
 )
-from pymoo_arnas.space import N_CELLS, N_EDGES, N_OPS, all_genomes, isomorphism_class
+from pymoo_arnas.space import (
+    N_CELLS, N_EDGES, N_OPS, N_UNIQUE, class_of_code, decode, isomorphism_class,
+    representative_codes,
+)
 
 _NDS = NonDominatedSorting()
 
@@ -212,13 +215,11 @@ class NSGA2LocalSearch(NSGA2):
 
     def _setup(self, problem, **kwargs):
         super()._setup(problem, **kwargs)
-        self._class = isomorphism_class(all_genomes())  # class of every genome code
-        self._queried = np.zeros(self._class.max() + 1, dtype=bool)
+        self._class = class_of_code()  # class of every genome code
+        self._queried = np.zeros(N_UNIQUE, dtype=bool)
         self._arch_X = np.empty((0, problem.n_var), np.int64)
         self._arch_F = np.empty((0, problem.n_obj))
-        # one representative genome per isomorphism class (the smallest code)
-        _, first = np.unique(self._class, return_index=True)
-        self._class_rep = all_genomes()[first]
+        self._class_rep = decode(representative_codes())  # one genome per class
 
     def _remember(self, pop) -> None:
         if pop is None or len(pop) == 0:

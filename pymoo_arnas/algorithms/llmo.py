@@ -27,7 +27,7 @@ from pymoo.core.population import Population
 from pymoo.util.display.single import SingleObjectiveOutput
 from pymoo.util.optimum import filter_optimum
 
-from pymoo_arnas.space import EDGES, N_EDGES, N_OPS, OPS, all_genomes, isomorphism_class
+from pymoo_arnas.space import EDGES, N_EDGES, N_OPS, N_UNIQUE, OPS, class_of_code, encode
 
 log = logging.getLogger(__name__)
 
@@ -123,13 +123,13 @@ class LLMO(Algorithm):
             raise ValueError(
                 f"llmo is single-objective; the problem has {problem.n_obj} objectives"
             )
-        self._class = isomorphism_class(all_genomes())
-        self._seen = np.zeros(self._class.max() + 1, dtype=bool)
+        self._class = class_of_code()
+        self._seen = np.zeros(N_UNIQUE, dtype=bool)
         self._hist_X: list = []
         self._hist_f: list = []
 
     def _code(self, g) -> int:
-        return int(np.asarray(g) @ (N_OPS ** np.arange(N_EDGES - 1, -1, -1)))
+        return int(encode(g)[0])
 
     def _random_unseen(self):
         while True:

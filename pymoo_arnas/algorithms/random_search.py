@@ -8,7 +8,7 @@ from pymoo.core.population import Population
 from pymoo.util.display.multi import MultiObjectiveOutput
 from pymoo.util.optimum import filter_optimum
 
-from pymoo_arnas.space import all_genomes, isomorphism_class
+from pymoo_arnas.space import decode, representative_codes
 
 
 class RandomSearch(Algorithm):
@@ -41,10 +41,8 @@ class RandomSearch(Algorithm):
         self.batch_size = int(batch_size)
 
     def _setup(self, problem, **kwargs):
-        G = all_genomes()
-        cls = isomorphism_class(G)
-        _, first = np.unique(cls, return_index=True)
-        self._order = G[first][self.random_state.permutation(len(first))]
+        reps = decode(representative_codes())  # one genome per class
+        self._order = reps[self.random_state.permutation(len(reps))]
         self._next = 0
 
     def _take(self):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from pymoo_arnas.live.cells import key_of, representative
+from pymoo_arnas.live.cells import key_of
+from pymoo_arnas.space import representative
 from pymoo_arnas.live.config import TrainConfig
 from pymoo_arnas.live.store import ResultStore
 

@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pymoo_arnas.live.cells import key_of, live_cell_index, representative_codes, uid_of
+from pymoo_arnas.live.cells import key_of
 from pymoo_arnas.live.config import TrainConfig, parse_metric
-from pymoo_arnas.space import N_EDGES, CellIndex, decode, encode
+from pymoo_arnas.space import N_EDGES, CellIndex, decode, encode, representative_codes
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS configs (config TEXT PRIMARY KEY, json TEXT NOT NULL);
@@ -153,7 +153,8 @@ class ResultStore:
         G = decode(cells["code"].to_numpy()) if len(cells) else np.empty((0, N_EDGES), np.int64)
         for i in range(N_EDGES):
             cells.insert(3 + i, f"x{i}", G[:, i])
-        cells.insert(3, "uid", uid_of(G) if len(G) else np.empty(0, np.int64))
+        uids = CellIndex.from_graph().genome_to_uid(G) if len(G) else np.empty(0, np.int64)
+        cells.insert(3, "uid", uids)
         if len(res):
             wide = res.pivot_table(index=["dataset", "config", "cell"], columns="metric",
                                    values="value", aggfunc="first").reset_index()
@@ -182,7 +183,7 @@ class ResultStore:
             them on demand, search with :class:`~pymoo_arnas.problems.ARNASLive` on this store).
         index : CellIndex, optional
             NAS-Bench-201's index (e.g. ``load_robustness("cifar10").index``) for real
-            indices and uids; default :func:`~pymoo_arnas.live.cells.live_cell_index`
+            indices and uids; default :meth:`CellIndex.from_graph() <pymoo_arnas.space.CellIndex.from_graph>`
             (index = genome code, uid = code of the class representative).
         """
         from pymoo_arnas.data.table import BenchmarkTable
@@ -212,7 +213,7 @@ class ResultStore:
         values = np.full((len(reps), len(metrics)), np.nan)
         row_of_rep = {int(c): i for i, c in enumerate(reps)}
         G = df[[f"x{i}" for i in range(N_EDGES)]].to_numpy()
-        rows = np.array([row_of_rep[int(u)] for u in uid_of(G)], dtype=np.int64)
+        rows = np.array([row_of_rep[int(u)] for u in CellIndex.from_graph().genome_to_uid(G)], dtype=np.int64)
         values[rows] = df[metrics].to_numpy(dtype=float)
         n_missing = int(np.isnan(values).any(axis=1).sum())
         if n_missing and missing == "raise":
@@ -223,7 +224,7 @@ class ResultStore:
                 "ARNASLive on this store, which trains the rest on demand"
             )
         if index is None:
-            index = live_cell_index()
+            index = CellIndex.from_graph()
             uids = reps.copy()
         else:
             uids = index.code_to_uid[reps].astype(np.int64)

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 from pymoo.core.problem import Problem
 
-from pymoo_arnas.live.cells import uid_of
 from pymoo_arnas.live.config import TrainConfig, metric_name, parse_metric
 from pymoo_arnas.live.runner import CellRunner
 from pymoo_arnas.live.store import ResultStore
@@ -172,7 +171,7 @@ class ARNASLive(Problem):
 
     def is_queried(self, X) -> np.ndarray:
         """Genomes ``(n, 6)`` -> ``(n,)`` bool: whether each cell (or an isomorphic one) was evaluated."""
-        return np.array([int(u) in self._seen for u in uid_of(X)], dtype=bool)
+        return np.array([int(u) in self._seen for u in CellIndex.from_graph().genome_to_uid(X)], dtype=bool)
 
     @property
     def query_log(self) -> pd.DataFrame:
@@ -184,7 +183,7 @@ class ARNASLive(Problem):
             df["uid"] = self.cell_index.genome_to_uid(X) if len(X) else np.empty(0, np.int64)
         else:
             df["index"] = encode(X) if len(X) else np.empty(0, np.int64)
-            df["uid"] = uid_of(X) if len(X) else np.empty(0, np.int64)
+            df["uid"] = CellIndex.from_graph().genome_to_uid(X) if len(X) else np.empty(0, np.int64)
         for j, col in enumerate(self.columns):
             df[col] = np.array([acc[j] for _, acc in self._log], dtype=float)
         return df
@@ -207,7 +206,7 @@ class ARNASLive(Problem):
     def _evaluate(self, x, out, *args, algorithm=None, **kwargs):
         X = validate(x)
         self.n_evals += len(X)
-        uids = uid_of(X)
+        uids = CellIndex.from_graph().genome_to_uid(X)
         new_rows, new_uids = [], []
         for i, u in enumerate(uids.tolist()):
             if u not in self._seen and u not in new_uids:

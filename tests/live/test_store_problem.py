@@ -5,7 +5,10 @@ import pandas as pd
 import pytest
 import torch
 
-from pymoo_arnas.live.cells import key_of, representative_codes, uid_of
+from pymoo_arnas.live.cells import key_of
+from pymoo_arnas.space import CellIndex, representative_codes
+
+uid_of = CellIndex.from_graph().genome_to_uid
 from pymoo_arnas.live.store import ResultStore
 from pymoo_arnas.live.train import train_cell
 from pymoo_arnas.problems import ARNAS, ARNASLive
