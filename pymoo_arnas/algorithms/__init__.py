@@ -17,8 +17,9 @@ name           algorithm
 ``random``     random search without replacement over unique cells
 =============  ======================================================================
 
-JADE and SHADE are not provided: pymoo has neither and no well-kept implementation plugs
-into pymoo (see :mod:`pymoo_arnas.algorithms.presets`).
+Every name is an :class:`AlgorithmRecord` in :data:`REGISTRY` (:mod:`.registry`); adding an
+algorithm is one :func:`register` call beside its factory. :func:`get_record` and
+:func:`check_algorithm` say what a name needs (an LLM client, one objective, ...).
 
 Examples
 --------
@@ -26,6 +27,8 @@ Examples
 >>> from pymoo_arnas.algorithms import get_algorithm, list_algorithms
 >>> from pymoo_arnas.problems import ARNAS
 >>> "nsga2-cat" in list_algorithms()
+True
+>>> get_record("ga").single_objective
 True
 >>> problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=40)
 >>> res = minimize(problem, get_algorithm("nsga2-cat"), seed=0)
@@ -35,63 +38,41 @@ True
 
 from __future__ import annotations
 
-from pymoo_arnas.algorithms import presets
+from pymoo_arnas.algorithms import presets  # noqa: F401  (registers the algorithms)
 from pymoo_arnas.algorithms.hybrid import NSGA2LocalSearch, neighbours
 from pymoo_arnas.algorithms.llmo import LLMO
 from pymoo_arnas.algorithms.random_search import RandomSearch
+from pymoo_arnas.algorithms.registry import (
+    ALGORITHMS,
+    MULTI_OBJECTIVE_ONLY,
+    NEEDS_LLM,
+    REGISTRY,
+    SINGLE_OBJECTIVE,
+    AlgorithmRecord,
+    check_algorithm,
+    get_algorithm,
+    get_record,
+    list_algorithms,
+    register,
+)
 from pymoo_arnas.algorithms.surrogate import HammingGP, RidgeSurrogate
-
-ALGORITHMS = {
-    "nsga2": presets.nsga2,
-    "nsga2-ux": presets.nsga2_ux,
-    "nsga2-cat": presets.nsga2_cat,
-    "nsga2-llm": presets.nsga2_llm,
-    "ga": presets.ga,
-    "pso": presets.pso,
-    "de": presets.de,
-    "cmaes": presets.cmaes,
-    "llmo": presets.llmo,
-    "random": presets.random_search,
-}
-"""Name -> factory ``(**params) -> pymoo Algorithm``."""
-
-NEEDS_LLM = frozenset({"nsga2-llm", "llmo"})
-"""Algorithms that take an ``llm=`` client."""
-
-SINGLE_OBJECTIVE = frozenset({"ga", "pso", "de", "cmaes", "llmo"})
-"""Algorithms for one objective only."""
-
-
-def list_algorithms() -> list:
-    """The registered algorithm names."""
-    return list(ALGORITHMS)
-
-
-def get_algorithm(name: str, **params):
-    """A fresh pymoo algorithm by name, with ``params`` passed to its factory.
-
-    Raises
-    ------
-    ValueError
-        For an unknown name (the message lists the valid ones).
-    """
-    if name not in ALGORITHMS:
-        raise ValueError(
-            f"unknown algorithm {name!r}; valid choices: {', '.join(list_algorithms())}"
-        )
-    return ALGORITHMS[name](**params)
-
 
 __all__ = [
     "ALGORITHMS",
+    "AlgorithmRecord",
     "HammingGP",
     "LLMO",
+    "MULTI_OBJECTIVE_ONLY",
     "NEEDS_LLM",
     "NSGA2LocalSearch",
+    "REGISTRY",
     "RandomSearch",
     "RidgeSurrogate",
     "SINGLE_OBJECTIVE",
+    "check_algorithm",
     "get_algorithm",
+    "get_record",
     "list_algorithms",
     "neighbours",
+    "register",
 ]

@@ -31,6 +31,7 @@ from pymoo.operators.sampling.rnd import IntegerRandomSampling
 
 from pymoo_arnas.algorithms.hybrid import NSGA2LocalSearch
 from pymoo_arnas.algorithms.random_search import RandomSearch
+from pymoo_arnas.algorithms.registry import AlgorithmRecord, register
 from pymoo_arnas.operators.classic import (
     CellDuplicateElimination,
     CellSampling,
@@ -77,6 +78,12 @@ def nsga2(pop_size: int = 50, **kwargs):
     return NSGA2(pop_size=pop_size, **kwargs)
 
 
+register(AlgorithmRecord(
+    "nsga2", nsga2,
+    "pymoo NSGA-II for integers (random integers, SBX + PM, rounding), pop 50",
+))
+
+
 def nsga2_ux(pop_size: int = 20, **kwargs):
     """NSGA-II with categorical operators only: unique-cell sampling, uniform (edge-wise)
     crossover, random-reset mutation, duplicate elimination by isomorphism class."""
@@ -87,11 +94,24 @@ def nsga2_ux(pop_size: int = 20, **kwargs):
     return NSGA2(pop_size=pop_size, **kwargs)
 
 
+register(AlgorithmRecord(
+    "nsga2-ux", nsga2_ux,
+    "NSGA-II with categorical operators (uniform crossover, random reset, duplicate "
+    "elimination by isomorphism class)",
+))
+
+
 def nsga2_cat(pop_size: int = 20, **kwargs):
     """The best classic configuration: :class:`NSGA2LocalSearch` (NSGA-II with categorical
     operators + Pareto local search over 1-edge neighbourhoods + a Hamming-kernel GP
     screening the candidates)."""
     return NSGA2LocalSearch(pop_size=pop_size, **kwargs)
+
+
+register(AlgorithmRecord(
+    "nsga2-cat", nsga2_cat,
+    "NSGA-II + Pareto local search over 1-edge neighbourhoods + Hamming-kernel GP screening",
+))
 
 
 def nsga2_llm(llm=None, pop_size: int = 20, share: float = 1.0, **kwargs):
@@ -110,6 +130,12 @@ def nsga2_llm(llm=None, pop_size: int = 20, share: float = 1.0, **kwargs):
     return NSGA2(pop_size=pop_size, **kwargs)
 
 
+register(AlgorithmRecord(
+    "nsga2-llm", nsga2_llm,
+    "NSGA-II with the LLM operators (needs llm=client)", needs_llm=True,
+))
+
+
 def ga(pop_size: int = 30, pc: float = 0.9, pm: float = 0.01, **kwargs):
     """GA (Table II): tournament selection, SBX with probability ``pc``, PM with per-edge
     probability ``pm``, rounding repair."""
@@ -118,6 +144,12 @@ def ga(pop_size: int = 30, pc: float = 0.9, pm: float = 0.01, **kwargs):
     kwargs.setdefault("mutation", PM(prob=1.0, prob_var=pm, eta=20, vtype=float,
                                      repair=RoundingRepair()))
     return GA(pop_size=pop_size, **kwargs)
+
+
+register(AlgorithmRecord(
+    "ga", ga,
+    "GA, Table II settings (pop 30, pc 0.9, pm 0.01, tournament)", single_objective=True,
+))
 
 
 def pso(pop_size: int = 30, w: float = 1.0, c1: float = 2.05, c2: float = 2.05,
@@ -129,12 +161,25 @@ def pso(pop_size: int = 30, w: float = 1.0, c1: float = 2.05, c2: float = 2.05,
                max_velocity_rate=max_speed / (N_OPS - 1), **kwargs)
 
 
+register(AlgorithmRecord(
+    "pso", pso,
+    "PSO, Table II settings (w 1, c1 = c2 = 2.05, speed in [-2, 2])", single_objective=True,
+))
+
+
 def de(pop_size: int = 30, F: float = 0.8, CR: float = 0.9, variant: str = "DE/rand/1/bin",
        **kwargs):
     """DE (Table II's F and CR; pymoo has no cur-to-rand, see the module docstring)."""
     kwargs.setdefault("sampling", IntegerRandomSampling())
     kwargs.setdefault("repair", RoundingRepair())
     return RoundedDE(pop_size=pop_size, variant=variant, F=F, CR=CR, **kwargs)
+
+
+register(AlgorithmRecord(
+    "de", de,
+    "DE, Table II's F 0.8, CR 0.9 (DE/rand/1/bin: pymoo has no cur-to-rand)",
+    single_objective=True,
+))
 
 
 def cmaes(pop_size: int = 30, sigma: float = 1.3, restarts: int = 100, **kwargs):
@@ -145,9 +190,21 @@ def cmaes(pop_size: int = 30, sigma: float = 1.3, restarts: int = 100, **kwargs)
                         **kwargs)
 
 
+register(AlgorithmRecord(
+    "cmaes", cmaes,
+    "CMA-ES, sigma 1.3, rounded samples, restarts", single_objective=True,
+))
+
+
 def random_search(batch_size: int = 10, **kwargs):
     """Random search without replacement over unique cells."""
     return RandomSearch(batch_size=batch_size, **kwargs)
+
+
+register(AlgorithmRecord(
+    "random", random_search,
+    "random search without replacement over unique cells", takes_pop_size=False,
+))
 
 
 def llmo(llm=None, **kwargs):
@@ -155,6 +212,13 @@ def llmo(llm=None, **kwargs):
     from pymoo_arnas.algorithms.llmo import LLMO
 
     return LLMO(llm=llm, **kwargs)
+
+
+register(AlgorithmRecord(
+    "llmo", llmo,
+    "the seed paper's LLM loop, one call per evaluation (needs llm=client)",
+    needs_llm=True, single_objective=True, takes_pop_size=False,
+))
 
 
 __all__ = ["RoundedCMAES", "RoundedDE", "cmaes", "de", "ga", "llmo", "nsga2", "nsga2_cat",
