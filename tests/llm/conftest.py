@@ -1,13 +1,7 @@
 """Fixtures for the LLM tests: a scripted fake OpenAI/Gemini server on 127.0.0.1."""
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from llm_fakeserver import FakeLLMServer  # noqa: E402
+from llm_fakeserver import FakeLLMServer  # importable through pytest's `pythonpath` (pyproject.toml)
 
 
 @pytest.fixture
