@@ -1,4 +1,5 @@
-"""A small ridge-regression surrogate on one-hot cell features, for pre-screening candidates."""
+"""Cheap surrogates of cell objectives: a Hamming-kernel GP (what ``nsga2-cat`` screens its
+candidates with) and ridge regression on one-hot cell features."""
 
 from __future__ import annotations
 
@@ -75,9 +76,6 @@ class RidgeSurrogate:
         return cell_features(X, self.pairs) @ self.coef_ + self.mean_
 
 
-
-
-
 def hamming(A, B) -> np.ndarray:
     """Hamming distances ``(n, k)`` between genomes ``A`` ``(n, 6)`` and ``B`` ``(k, 6)``."""
     A = np.asarray(A)
@@ -135,4 +133,6 @@ class HammingGP:
         V = np.linalg.solve(self.L_, Ks.T)
         std = np.sqrt(np.maximum(1.0 - (V * V).sum(axis=0), 1e-12))
         return mean, std[:, None] * self.scale_
+
+
 __all__ = ["HammingGP", "RidgeSurrogate", "cell_features", "hamming"]

@@ -105,10 +105,26 @@ def test_nsga2_cat_never_queries_an_isomorphic_cell_twice():
 
 
 def test_nsga2_cat_rejects_bad_options():
-    with pytest.raises(ValueError, match="model"):
-        NSGA2LocalSearch(model="forest")
-    with pytest.raises(ValueError, match="pool"):
-        NSGA2LocalSearch(pool="everywhere")
+    with pytest.raises(ValueError, match="explore"):
+        NSGA2LocalSearch(explore=1.5)
+    with pytest.raises(ValueError, match="n_seeds"):
+        NSGA2LocalSearch(n_seeds=0)
+    with pytest.raises(TypeError, match="'acquisition' was removed"):
+        NSGA2LocalSearch(acquisition="ehvi")  # it gave no measured gain
+
+
+@pytest.mark.parametrize("objectives", [
+    ("clean", "pgd@Linf", "aa_square@Linf"),
+    ("clean", "fgsm@Linf", "pgd@Linf", "aa_apgd-ce@Linf", "aa_square@Linf"),
+])
+def test_nsga2_cat_searches_any_number_of_objectives(objectives):
+    problem = ARNAS("cifar10", objectives=objectives, budget=100)
+    minimize(problem, get_algorithm("nsga2-cat"), seed=0)
+    assert problem.n_unique == problem.n_evals == 100
+    random = ARNAS("cifar10", objectives=objectives, budget=100)
+    minimize(random, get_algorithm("random"), seed=0)
+    # the screened search finds more of the exact front than random search
+    assert convergence(problem)["nhv"].iloc[-1] > convergence(random)["nhv"].iloc[-1]
 
 
 def test_nsga2_cat_beats_plain_nsga2_at_a_small_budget():
