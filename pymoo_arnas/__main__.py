@@ -1,5 +1,8 @@
+"""``python -m pymoo_arnas``: the ``arnas`` command line (:func:`pymoo_arnas.cli.main`)."""
+
 import sys
 
-from pymoo_arnas.experiments.cli import main
+from pymoo_arnas.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

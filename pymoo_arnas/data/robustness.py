@@ -13,14 +13,18 @@ Table columns: ``clean``; ``<attack>:<epsilon>`` (e.g. ``pgd@Linf:1.0``); ``<cor
 mean over the five severities, as CIFAR-10-C results are usually reported) and
 ``<corruption>:<severity>`` (e.g. ``fog:3``).
 
+Every file is checked as it is read (see :mod:`pymoo_arnas.data.checks`): a missing cell, a
+null, an accuracy outside ``[0, 1]``, a list of the wrong length or a truncated JSON is an error
+naming the file, the key and the value.
+
 The first load of a dataset builds a compact cache (``.npz``, one row per uid) in the user
-cache dir; later loads read it in milliseconds. The cache is rebuilt when any source file
-changes (size or modification time) and written atomically.
+cache dir; later loads read it in milliseconds. The cache holds the SHA-256 of the source
+files' contents (taken from the very bytes it was built from) and is used only while the
+files still hash to it, so an edited file is never served stale; it is written atomically.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -30,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pymoo_arnas.data.checks import TableFileError, accuracy_block, check_meta, parse_json, subtree
 from pymoo_arnas.data.locate import cache_dir, find_data_dir, meta_path
 from pymoo_arnas.data.table import BenchmarkTable
 from pymoo_arnas.space import CellIndex
@@ -46,7 +51,8 @@ CORRUPTIONS = (
     "pixelate", "shot_noise", "snow", "zoom_blur",
 )  # fmt: skip
 KEYS = (CLEAN, *ATTACKS, *CORRUPTIONS)
-_CACHE_VERSION = 2
+N_SEVERITIES = 5
+_CACHE_VERSION = 3
 
 
 def available_datasets(data_dir=None) -> tuple[str, ...]:
@@ -57,17 +63,25 @@ def available_datasets(data_dir=None) -> tuple[str, ...]:
     )
 
 
-def _source_files(root: Path, dataset: str) -> list[Path]:
-    files = [root / dataset / f"{key}_accuracy.json" for key in KEYS]
-    return [meta_path(root), *(f for f in files if f.is_file())]
-
-
-def _fingerprint(files: list[Path]) -> str:
-    parts = [f"v{_CACHE_VERSION}"]
+def _read_sources(root: Path, dataset: str) -> list[tuple[Path, bytes]]:
+    """``meta.json`` and every ``*_accuracy.json`` of ``dataset`` present, with their bytes."""
+    files = [meta_path(root), *(root / dataset / f"{key}_accuracy.json" for key in KEYS)]
+    out = []
     for f in files:
-        st = f.stat()
-        parts.append(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}")
-    return "\n".join(parts)
+        try:
+            out.append((f, f.read_bytes()))
+        except FileNotFoundError:
+            continue
+    return out
+
+
+def _content_hash(sources: list[tuple[Path, bytes]]) -> str:
+    """SHA-256 over the names and bytes of the source files (and the cache layout version)."""
+    h = hashlib.sha256(f"v{_CACHE_VERSION}".encode())
+    for path, data in sources:
+        h.update(f"\0{path.name}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
 
 
 def _cache_file(root: Path, dataset: str) -> Path:
@@ -75,56 +89,54 @@ def _cache_file(root: Path, dataset: str) -> Path:
     return cache_dir() / "tables" / f"{SOURCE}-{dataset}-{tag}.npz"
 
 
-@functools.lru_cache(maxsize=4)
-def _read_meta(path: Path, mtime_ns: int) -> tuple[CellIndex, dict]:
-    with open(path) as f:
-        meta = json.load(f)
-    return CellIndex.from_meta(meta), {k: tuple(v) for k, v in meta.get("epsilons", {}).items()}
+_META_MEMO: dict[str, tuple[CellIndex, dict]] = {}
 
 
-def _build(root: Path, dataset: str) -> tuple[BenchmarkTable, str]:
-    mpath = meta_path(root)
-    index, epsilons = _read_meta(mpath, mpath.stat().st_mtime_ns)
+def _index_of(path: Path, data: bytes) -> tuple[CellIndex, dict]:
+    """The checked :class:`CellIndex` and epsilons of a ``meta.json`` (memo on its content)."""
+    key = hashlib.sha256(data).hexdigest()
+    if key not in _META_MEMO:
+        if len(_META_MEMO) >= 4:
+            _META_MEMO.pop(next(iter(_META_MEMO)))
+        _META_MEMO[key] = check_meta(parse_json(path, data), path)
+    return _META_MEMO[key]
+
+
+def read_index(data_dir=None) -> tuple[CellIndex, dict]:
+    """The NAS-Bench-201 :class:`CellIndex` and attack epsilons from a root's ``meta.json``."""
+    mpath = meta_path(find_data_dir(data_dir))
+    return _index_of(mpath, mpath.read_bytes())
+
+
+def _build(dataset: str, sources: list[tuple[Path, bytes]]) -> BenchmarkTable:
+    """Parse and check the source files (``meta.json`` first) into a table."""
+    (mpath, mdata), files = sources[0], sources[1:]
+    index, epsilons = _index_of(mpath, mdata)
     uids = index.uids
-    row_of = {str(u): r for r, u in enumerate(uids)}
+    keys = [str(u) for u in uids]
     columns, blocks, eps_present = [], [], {}
-    for key in KEYS:
-        path = root / dataset / f"{key}_accuracy.json"
-        if not path.is_file():
-            continue
-        with open(path) as f:
-            acc = json.load(f)[dataset][key]["accuracy"]
+    for path, data in files:
+        key = path.name.removesuffix("_accuracy.json")
+        where = [dataset, key, "accuracy"]
+        acc = subtree(parse_json(path, data), where, path)
+        where = "/".join(where)
         if key in ATTACKS:
             eps = epsilons.get(key)
             if eps is None:
-                raise ValueError(f"{mpath} lists no epsilons for {key}")
-            block = np.full((len(uids), len(eps)), np.nan)
-            for uid, vals in acc.items():
-                if uid in row_of:
-                    block[row_of[uid], : len(vals)] = vals
+                raise TableFileError(mpath, f"lists no epsilons for {key} (needed by {path})",
+                                     f"epsilons/{key}")
+            block = accuracy_block(acc, keys, len(eps), path, where)
             columns += [f"{key}:{e:.1f}" for e in eps]
-            eps_present[key] = tuple(float(e) for e in eps)
+            eps_present[key] = eps
         elif key == CLEAN:
-            block = np.full((len(uids), 1), np.nan)
-            for uid, val in acc.items():
-                if uid in row_of:
-                    block[row_of[uid], 0] = val
+            block = accuracy_block(acc, keys, None, path, where)[:, None]
             columns.append(key)
         else:  # a corruption: one accuracy per severity 1..5, plus their mean
-            n_sev = max(len(v) for v in acc.values())
-            sev = np.full((len(uids), n_sev), np.nan)
-            for uid, vals in acc.items():
-                if uid in row_of:
-                    sev[row_of[uid], : len(vals)] = vals
+            sev = accuracy_block(acc, keys, N_SEVERITIES, path, where)
             block = np.hstack([sev.mean(axis=1, keepdims=True), sev])
-            columns += [key, *(f"{key}:{s}" for s in range(1, n_sev + 1))]
+            columns += [key, *(f"{key}:{s}" for s in range(1, N_SEVERITIES + 1))]
         blocks.append(block)
-    if not blocks:
-        raise FileNotFoundError(
-            f"no *_accuracy.json files for dataset {dataset!r} under {root}; datasets there: "
-            f"{', '.join(available_datasets(root)) or 'none'}"
-        )
-    table = BenchmarkTable(
+    return BenchmarkTable(
         dataset=dataset,
         source=SOURCE,
         columns=tuple(columns),
@@ -134,10 +146,9 @@ def _build(root: Path, dataset: str) -> tuple[BenchmarkTable, str]:
         index=index,
         epsilons=eps_present,
     )
-    return table, _fingerprint(_source_files(root, dataset))
 
 
-def _save(path: Path, table: BenchmarkTable, fingerprint: str) -> None:
+def _save(path: Path, table: BenchmarkTable, content_hash: str) -> None:
     """Write the cache atomically: a temp file in the same folder, then ``os.replace``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -145,7 +156,7 @@ def _save(path: Path, table: BenchmarkTable, fingerprint: str) -> None:
         with os.fdopen(fd, "wb") as f:
             np.savez(
                 f,
-                fingerprint=np.array(fingerprint),
+                content_hash=np.array(content_hash),
                 dataset=np.array(table.dataset),
                 columns=np.array(table.columns),
                 values=table.values,
@@ -162,10 +173,11 @@ def _save(path: Path, table: BenchmarkTable, fingerprint: str) -> None:
         raise
 
 
-def _load_cached(path: Path, fingerprint: str) -> BenchmarkTable | None:
+def _load_cached(path: Path, content_hash: str) -> BenchmarkTable | None:
+    """The cached table if it was built from sources with ``content_hash``, else None."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            if str(z["fingerprint"]) != fingerprint:
+            if "content_hash" not in z.files or str(z["content_hash"]) != content_hash:
                 return None
             return BenchmarkTable(
                 dataset=str(z["dataset"]),
@@ -209,18 +221,23 @@ def load_robustness(dataset: str = "cifar10", data_dir=None, use_cache: bool = T
             f"unknown dataset {dataset!r}; datasets under {root}: "
             f"{', '.join(available_datasets(root)) or 'none'}"
         )
-    mpath = meta_path(root)
-    fingerprint = _fingerprint(_source_files(root, dataset))
+    sources = _read_sources(root, dataset)
+    if len(sources) == 1:
+        raise FileNotFoundError(
+            f"no *_accuracy.json files for dataset {dataset!r} under {root}; datasets there: "
+            f"{', '.join(available_datasets(root)) or 'none'}"
+        )
+    content_hash = _content_hash(sources)
     path = _cache_file(root, dataset)
     if use_cache:
-        table = _load_cached(path, fingerprint)
+        table = _load_cached(path, content_hash)
         if table is not None:
             return table
-    table, fingerprint_built = _build(root, dataset)
-    if use_cache and fingerprint_built == fingerprint:
+    table = _build(dataset, sources)
+    if use_cache:
         try:
-            _save(path, table, fingerprint)
-            log.info("wrote table cache %s (from %s)", path, mpath.parent)
+            _save(path, table, content_hash)
+            log.info("wrote table cache %s (from %s)", path, root)
         except OSError as exc:
             log.warning("could not write table cache %s: %s", path, exc)
     return table

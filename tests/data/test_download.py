@@ -13,7 +13,7 @@ from pymoo_arnas.data import release as download_mod
 from pymoo_arnas.data import find_data_dir, load_robustness
 from pymoo_arnas.data.release import DownloadError, download
 from pymoo_arnas.data.locate import meta_path
-from pymoo_arnas.experiments.cli import main as cli_main
+from pymoo_arnas.cli import main as cli_main
 
 
 def zip_bytes(files):

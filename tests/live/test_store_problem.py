@@ -73,7 +73,9 @@ def test_query_log_isomorphs_and_budget(tmp_path, tiny):
     assert (F[4:] == 1.0).all() and p.budget_exhausted  # beyond the budget: not trained
     assert (p.n_evals, p.n_unique, p.n_trained) == (6, 3, 3)
     log = p.query_log
-    assert list(log.columns) == [f"x{i}" for i in range(6)] + ["index", "uid", "clean", "pgd@Linf:0.1"]
+    assert list(log.columns) == [f"x{i}" for i in range(6)] + ["index", "uid", "clean", "pgd@Linf:0.1",
+                                                               "n_evals"]
+    assert log["n_evals"].tolist() == [1, 2, 4]  # the evaluation that first asked for each cell
     assert log[[f"x{i}" for i in range(6)]].to_numpy().tolist() == X[[0, 1, 3]].tolist()
     assert log["index"].tolist() == encode(X[[0, 1, 3]]).tolist()
     assert log["uid"].tolist() == uid_of(X[[0, 1, 3]]).tolist()
@@ -221,7 +223,7 @@ def test_nsga2_on_digits(tmp_path, tiny):
 
 
 def test_cli_live_resumes_from_its_store(tmp_path, capsys):
-    from pymoo_arnas.experiments.cli import main
+    from pymoo_arnas.cli import main
 
     argv = ["live", "--C", "4", "--epochs", "1", "--max-train", "128", "--max-test", "64",
             "--eval-pgd-steps", "2", "--pop-size", "4", "--n-gen", "2", "--device", "cpu",
@@ -233,8 +235,9 @@ def test_cli_live_resumes_from_its_store(tmp_path, capsys):
     assert f"unique cells {len(log)}, trained now {len(log)}" in out and "Found front" in out
     assert main(argv) == 0
     assert f"unique cells {len(log)}, trained now 0" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="adv 'trades'"):
+    with pytest.raises(SystemExit):  # --adv takes the choices of TrainConfig
         main(argv + ["--adv", "trades"])
+    assert "invalid choice: 'trades'" in capsys.readouterr().err
 
 
 def test_a_failing_cell_in_a_parallel_batch_loses_none_of_the_others(tmp_path, tiny):

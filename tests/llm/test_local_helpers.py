@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from pymoo_arnas.experiments.cli import COMMAND_MODULES
+from pymoo_arnas.cli import COMMANDS
 from pymoo_arnas.llm import local
 
 
@@ -59,9 +59,9 @@ def test_server_that_exits_is_reported_with_its_log(tmp_path, monkeypatch):
 def test_cli_has_llm_server():
     import argparse
 
-    from pymoo_arnas.llm import commands
+    from pymoo_arnas.cli import llm_server as commands
 
-    assert "pymoo_arnas.llm.commands" in COMMAND_MODULES
+    assert "llm_server" in COMMANDS
     parser = argparse.ArgumentParser()
     commands.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["llm-server", "--port", "8123", "--threads", "1"])

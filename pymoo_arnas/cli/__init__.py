@@ -1,0 +1,143 @@
+"""The ``arnas`` command line (also ``python -m pymoo_arnas``): the top layer of the package.
+
+Every sub-command is one module of this package (:data:`COMMANDS`) with
+``add_parser(subparsers)``, which registers the sub-command and sets ``func=run``, and
+``run(args) -> int``. A module may also set ``kept=<function(args) -> str>``: what an
+interrupted run leaves behind, said in the line printed after Ctrl-C.
+
+Mistakes end in one line on stderr, ``arnas <command>: error: <message>``, and a non-zero
+exit (2: a usage mistake, 1: a failure at run time, 130: interrupted), never a traceback
+(``-vv`` shows it). No lower package imports this one.
+
+Examples
+--------
+>>> from pymoo_arnas.cli import COMMANDS, build_parser
+>>> COMMANDS
+('search', 'bench', 'paper', 'download', 'live', 'llm_server')
+>>> args = build_parser().parse_args(["search", "--budget", "50"])
+>>> args.command, args.budget, args.algorithm
+('search', 50, 'nsga2-cat')
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+
+from pymoo_arnas.cli.errors import FAILURE, INTERRUPTED, USAGE, CLIError, one_line
+
+COMMANDS = ("search", "bench", "paper", "download", "live", "llm_server")
+"""Sub-command modules of :mod:`pymoo_arnas.cli`, in the order ``arnas --help`` lists them."""
+
+log = logging.getLogger(__name__)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose usage errors are one line (with a pointer to ``--help``)
+    and whose help shows every option's default."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message):
+        self.exit(USAGE, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: ...)`` after each option's help, unless the help already says it or
+    the option is a flag."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS) \
+                or action.nargs == 0:
+            return text
+        return super()._get_help_string(action)
+
+
+def _version() -> str:
+    from pymoo_arnas import __version__
+
+    return f"arnas (pymoo-arnas) {__version__}"
+
+
+def build_parser() -> ArgumentParser:
+    """The parser of ``arnas`` with every sub-command of :data:`COMMANDS`."""
+    parser = ArgumentParser(
+        prog="arnas",
+        description="Adversarial-robustness NAS on NAS-Bench-201 with pymoo.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-vv: tracebacks of errors too)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                parser_class=ArgumentParser)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").add_parser(sub)
+    return parser
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe (``arnas search | head -1``): send what is left to /dev/null, so
+    the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured in a test)
+        pass
+
+
+def main(argv=None) -> int:
+    """Run ``arnas`` with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv == ["--version"]:  # answered without importing the sub-commands
+        print(_version())
+        return 0
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * args.verbose, format="%(levelname)s %(name)s: %(message)s"
+    )
+    prog = f"arnas {args.command}"
+
+    def fail(message, code):
+        if args.verbose >= 2:
+            import traceback
+
+            traceback.print_exc()
+        print(f"{prog}: error: {one_line(message)}", file=sys.stderr)
+        return code
+
+    try:
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return FAILURE
+    except KeyboardInterrupt:
+        kept = getattr(args, "kept", None)
+        try:
+            what = kept(args) if kept else "nothing was kept"
+        except Exception:  # noqa: BLE001 - describing what was kept must not fail
+            what = "see the output folder for what was kept"
+        print(f"{prog}: interrupted; {what}", file=sys.stderr)
+        return INTERRUPTED
+    except CLIError as exc:
+        return fail(exc, exc.code)
+    except (ValueError, argparse.ArgumentTypeError) as exc:
+        return fail(exc, USAGE)
+    except ImportError as exc:
+        return fail(exc, FAILURE)
+    except OSError as exc:  # missing file, no network, permission, disk full
+        message = str(exc) if str(exc) else type(exc).__name__
+        return fail(message, FAILURE)
+    except Exception as exc:  # noqa: BLE001 - any other failure: one line, not a traceback
+        return fail(f"{type(exc).__name__}: {exc}", FAILURE)
+
+
+__all__ = ["COMMANDS", "build_parser", "main"]

@@ -1,0 +1,115 @@
+"""``arnas bench``: sweep problems x algorithms x seeds; convergence to parquet; summary.
+
+The sweep is resumable: finished runs under ``--out`` are skipped. A run is known by its
+problem, algorithm and seed; runs stored with other settings (budget, population size)
+are refused rather than reused, so use another ``--out`` for other settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pymoo_arnas.cli.errors import CLIError
+from pymoo_arnas.cli.options import csv_list, positive_int, positive_ints, seeds
+
+
+def add_sweep_options(p: argparse.ArgumentParser, pop_size: int | None = None) -> None:
+    """Options shared by ``bench`` and ``paper``: how runs are run, and the population size
+    (``pop_size``: its default; None: each algorithm's own)."""
+    p.add_argument("--workers", type=positive_int, default=1,
+                   help="local worker processes (default 1: run in this process)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="run on an existing Dask cluster (tcp://host:8786), or 'local' for a "
+                        "LocalCluster of --workers processes")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    own = "each algorithm's own" if pop_size is None else pop_size
+    p.add_argument("--pop-size", type=positive_int, default=pop_size,
+                   help=f"population size passed to every algorithm that takes one "
+                        f"(default {own})")
+
+
+def add_parser(subparsers) -> None:
+    from pymoo_arnas.algorithms import list_algorithms
+    from pymoo_arnas.experiments.problems import SUITES
+
+    b = subparsers.add_parser(
+        "bench",
+        help="sweep problems x algorithms x seeds; convergence to parquet; summary table",
+        description="Run every missing run (resumable: finished runs under --out are skipped; a "
+                    "run is known by problem, algorithm and seed, and runs stored with other "
+                    "settings are refused, so use another --out for other settings), print the "
+                    "mean nHV and share of the exact front found (or best accuracy) at each "
+                    "checkpoint, and draw convergence plots. The LLM algorithms (nsga2-llm, "
+                    "llmo) need a client object: use the Python API "
+                    "(pymoo_arnas.experiments.runner.sweep(..., params={'llm': client})).",
+    )
+    b.add_argument("--problems", type=csv_list, default=["bi"],
+                   help=f"problem names or suites ({', '.join(SUITES)}), comma-separated, e.g. "
+                        "cifar10/clean+pgd,cifar100/square (default: bi)")
+    b.add_argument("--algorithms", type=csv_list, default=["random", "nsga2", "nsga2-cat"],
+                   help=f"comma-separated, of: {', '.join(list_algorithms())} "
+                        "(default: random,nsga2,nsga2-cat)")
+    b.add_argument("--seeds", type=seeds, default=10,
+                   help="a count (seeds 0..n-1) or a list (default 10)")
+    b.add_argument("--budget", type=positive_int, default=300,
+                   help="unique queries per run (default 300)")
+    b.add_argument("--checkpoints", type=positive_ints, default=[100, 300, 1000],
+                   help="budgets reported in the summary (default 100,300,1000)")
+    b.add_argument("--out", type=Path, default=Path("results"), help="sweep folder (default results)")
+    b.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    add_sweep_options(b)
+    b.set_defaults(func=run, kept=kept)
+
+
+def kept(args) -> str:
+    """What an interrupted sweep leaves: every finished run's file."""
+    n = len(list(Path(args.out).glob("runs/*/*/seed*.parquet")))
+    return (f"{n} finished run{'s' * (n != 1)} kept under {Path(args.out) / 'runs'}; rerun the "
+            "same command to run only what is missing")
+
+
+def run_sweep(args, problems, algorithms, n_seeds, budget, mode):
+    """Run the sweep of a sub-command and load its runs.
+
+    ``--pop-size`` goes to the algorithms whose record takes a population size; algorithms
+    that need an LLM client are refused (they run from the Python API).
+    """
+    from pymoo_arnas.algorithms import get_record
+    from pymoo_arnas.experiments.runner import load_runs, plan, sweep
+
+    plan(problems, algorithms, n_seeds, budget, mode)  # validate everything before running
+    records = [get_record(a) for a in algorithms]
+    llm = [r.name for r in records if r.needs_llm]
+    if llm:
+        raise CLIError(f"algorithm{'s' * (len(llm) > 1)} {', '.join(llm)} need an LLM client; "
+                       "use the Python API: pymoo_arnas.experiments.runner.sweep(..., "
+                       "params={'llm': client})")
+    pop = {} if args.pop_size is None else {"pop_size": args.pop_size}
+    groups = ([r.name for r in records if r.takes_pop_size],
+              [r.name for r in records if not r.takes_pop_size])
+    for algos, params in zip(groups, (pop, {})):
+        if algos:
+            sweep(problems, algos, n_seeds, budget, args.out, mode, params, args.workers,
+                  args.scheduler, not args.no_progress)
+    return load_runs(args.out, plan(problems, algorithms, n_seeds, budget, mode))
+
+
+def run(args) -> int:
+    from pymoo_arnas.experiments.runner import format_summary, summarize
+
+    runs = run_sweep(args, args.problems, args.algorithms, args.seeds, args.budget, "unique")
+    summary = summarize(runs, args.checkpoints)
+    args.out.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(args.out / "summary.csv", index=False)
+    print(format_summary(summary))
+    print(f"runs: {args.out / 'runs'}; summary: {args.out / 'summary.csv'}")
+    if not args.no_plots:
+        from pymoo_arnas.experiments.plots import plot_convergence
+
+        for metric in ("nhv", "share", "best"):
+            if metric in runs and runs[metric].notna().any():
+                path = plot_convergence(runs.dropna(subset=[metric]), metric,
+                                        args.out / f"convergence_{metric}.png")
+                print(f"plot: {path}")
+    return 0

@@ -1,0 +1,191 @@
+"""``arnas live``: a search that trains and attacks real networks (the ``live`` extra).
+
+The training defaults are :class:`~pymoo_arnas.live.config.TrainConfig`'s. Before anything
+runs, the command checks what it needs (torch; scikit-learn for digits; torchvision and the
+CIFAR archive for cifar10/cifar100; a CUDA build for ``--device cuda``) and says in one line
+what is missing.
+
+Example (a couple of minutes on a laptop CPU)::
+
+    arnas live --dataset digits --C 8 --epochs 3 --pop-size 10 --n-gen 3 --workers 2
+    arnas live --scheduler tcp://scheduler:8786 --dataset cifar10 --C 16 --N 5 --epochs 50
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pymoo_arnas.cli.errors import FAILURE, CLIError
+from pymoo_arnas.cli.options import positive_int
+
+LIVE_EXTRA = "pip install 'pymoo-arnas[live]'"
+
+
+def _live_datasets() -> tuple:
+    from pymoo_arnas.live import config
+
+    # the live datasets' names, defined torch-free beside TrainConfig where available
+    return tuple(getattr(config, "DATASETS", ("digits", "cifar10", "cifar100")))
+
+
+def add_parser(subparsers) -> None:
+    from pymoo_arnas.live.config import ADV_TRAINING, ATTACKS, OPTIMIZERS, TrainConfig
+
+    d = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    p = subparsers.add_parser(
+        "live",
+        help="search by training and attacking real NAS-Bench-201 networks (needs torch)",
+        description="Each unique cell is trained and attacked; results go to a store "
+                    "(rerun the same command to resume). Epsilons are in input units ([0, 1]). "
+                    "Training defaults are those of TrainConfig.",
+    )
+    p.add_argument("--dataset", default="digits", choices=_live_datasets(),
+                   help="digits (scikit-learn), cifar10 or cifar100 (torchvision) "
+                        "(default digits)")
+    p.add_argument("--objectives", nargs="+", default=["clean", "pgd@Linf"],
+                   help=f"objective names (default: clean pgd@Linf); choices: clean, "
+                        f"{', '.join(ATTACKS)} (short fgsm, pgd), at --epsilon or with their "
+                        "own as pgd@Linf:0.1")
+    p.add_argument("--epsilon", type=float, default=0.1,
+                   help="attack epsilon in input units (default 0.1)")
+    p.add_argument("--algorithm", default="nsga2", metavar="NAME",
+                   help="algorithm name (default nsga2; see `arnas bench --help`)")
+    p.add_argument("--pop-size", type=positive_int, default=10, help="population size (default 10)")
+    p.add_argument("--n-gen", type=positive_int, default=3, help="generations (default 3)")
+    p.add_argument("--budget", type=positive_int, default=None,
+                   help="most unique cells (default: no limit)")
+    p.add_argument("--seed", type=int, default=1, help="search seed (default 1)")
+    t = p.add_argument_group("training (TrainConfig; defaults are its own)")
+    t.add_argument("--C", type=positive_int, default=d["C"],
+                   help="channels of the first stage")
+    t.add_argument("--N", type=positive_int, default=d["N"], help="cells per stage")
+    t.add_argument("--epochs", type=positive_int, default=d["epochs"], help="training epochs")
+    t.add_argument("--batch-size", type=positive_int, default=d["batch_size"],
+                   help="mini-batch size")
+    t.add_argument("--lr", type=float, default=d["lr"],
+                   help="initial learning rate (cosine-annealed)")
+    t.add_argument("--weight-decay", type=float, default=d["weight_decay"], help="L2 penalty")
+    t.add_argument("--optimizer", default=d["optimizer"], choices=OPTIMIZERS, help="optimizer")
+    t.add_argument("--adv", default=d["adv"], choices=ADV_TRAINING,
+                   help="adversarial training")
+    t.add_argument("--adv-eps", type=float, default=d["adv_eps"],
+                   help="training attack epsilon (input units)")
+    t.add_argument("--adv-steps", type=positive_int, default=d["adv_steps"],
+                   help="PGD steps in adversarial training")
+    t.add_argument("--eval-pgd-steps", type=positive_int, default=d["eval_pgd_steps"],
+                   help="PGD steps in evaluation")
+    t.add_argument("--max-train", type=positive_int, default=d["max_train"],
+                   help="use at most this many training samples (default: all)")
+    t.add_argument("--max-test", type=positive_int, default=d["max_test"],
+                   help="use at most this many test samples (default: all)")
+    t.add_argument("--train-seed", type=int, default=d["seed"], help="base seed of cell training")
+    t.add_argument("--device", default=d["device"],
+                   help=f"auto, cpu, cuda, cuda:<i> or mps (default {d['device']})")
+    r = p.add_argument_group("where")
+    r.add_argument("--store", default=None, help="result store file (default: in the user cache)")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address (tcp://host:8786), or 'local' for a LocalCluster")
+    r.add_argument("--workers", type=positive_int, default=1,
+                   help="local worker processes (default 1)")
+    r.add_argument("--log", default=None, help="write the query log to this CSV file")
+    r.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=run, kept=kept)
+
+
+def kept(args) -> str:
+    from pymoo_arnas.problems.live import default_store_path
+
+    store = args.store or default_store_path()
+    return (f"every cell trained so far is kept in the store {store}; rerun the same command to "
+            "resume without training them again")
+
+
+def _require(module: str, what: str):
+    """Import ``module`` or stop with one line saying what is needed."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except Exception as exc:  # ImportError, or a broken install failing at import
+        raise CLIError(f"{what} ({type(exc).__name__}: {exc})", FAILURE) from None
+
+
+def check_requirements(dataset: str, device: str, scheduler: str | None = None) -> None:
+    """Stop with one line when this machine lacks what ``arnas live`` needs.
+
+    torch (the ``live`` extra); scikit-learn for digits; torchvision for CIFAR; a CUDA
+    build and device for ``device="cuda[:i]"``; MPS for ``"mps"``. With a Dask
+    ``scheduler`` the training happens on the workers, so only torch is checked here.
+    """
+    torch = _require("torch", f"arnas live needs torch: {LIVE_EXTRA}")
+    if scheduler:
+        return
+    if dataset == "digits":
+        _require("sklearn", f"--dataset digits needs scikit-learn: {LIVE_EXTRA}")
+    else:
+        _require("torchvision", f"--dataset {dataset} needs torchvision (pip install "
+                                f"torchvision matching torch {torch.__version__}), and the "
+                                f"{dataset} archive (downloaded on first use, or put there "
+                                f"by hand)")
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            build = "a CPU-only build" if torch.version.cuda is None else "no usable CUDA device"
+            raise CLIError(f"--device {device}: this torch ({torch.__version__}) has {build}; "
+                           "use --device cpu, or install a CUDA build of torch", FAILURE)
+        index = int(device.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise CLIError(f"--device {device}: only {torch.cuda.device_count()} CUDA "
+                           f"device(s) here", FAILURE)
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise CLIError("--device mps: MPS is not available here; use --device cpu", FAILURE)
+
+
+def _load_data(dataset: str) -> None:
+    """Load (and for CIFAR download) the data now, so a failure is one line before any run."""
+    from pymoo_arnas.live.datasets import load_dataset
+
+    try:
+        load_dataset(dataset)
+    except Exception as exc:  # offline, proxy, corrupt archive
+        raise CLIError(f"--dataset {dataset}: {exc}", FAILURE) from None
+
+
+def run(args) -> int:
+    from pymoo.optimize import minimize
+
+    from pymoo_arnas.algorithms import get_algorithm
+    from pymoo_arnas.cli.fronts import print_fronts
+    from pymoo_arnas.cli.options import algorithm_record
+    from pymoo_arnas.live.config import TrainConfig
+
+    record = algorithm_record(args.algorithm, len(args.objectives))
+    if record.needs_llm:
+        raise CLIError(f"algorithm {args.algorithm!r} needs an LLM client; use the Python API")
+    cfg = TrainConfig(C=args.C, N=args.N, epochs=args.epochs, batch_size=args.batch_size,
+                      lr=args.lr, weight_decay=args.weight_decay, optimizer=args.optimizer,
+                      adv=args.adv, adv_eps=args.adv_eps, adv_steps=args.adv_steps,
+                      eval_pgd_steps=args.eval_pgd_steps, max_train=args.max_train,
+                      max_test=args.max_test, seed=args.train_seed, device=args.device)
+    check_requirements(args.dataset, args.device, args.scheduler)
+    if not args.scheduler:
+        _load_data(args.dataset)
+
+    from pymoo_arnas.problems import ARNASLive
+
+    problem = ARNASLive(args.dataset, tuple(args.objectives), epsilon=args.epsilon, train=cfg,
+                        store=args.store, scheduler=args.scheduler, n_workers=args.workers,
+                        budget=args.budget, progress=not args.no_progress)
+    try:
+        params = {"pop_size": args.pop_size} if record.takes_pop_size else {}
+        algorithm = get_algorithm(args.algorithm, **params)
+        minimize(problem, algorithm, ("n_gen", args.n_gen), seed=args.seed, verbose=False)
+    finally:
+        problem.close()
+    log = problem.query_log
+    if args.log:
+        log.to_csv(args.log, index=False)
+    print(f"{problem!r}, algorithm {args.algorithm}, seed {args.seed}, store {problem.store.path}")
+    print(f"evaluations {problem.n_evals}, unique cells {problem.n_unique}, "
+          f"trained now {problem.n_trained}\n")
+    print_fronts(log, problem.columns)
+    return 0

@@ -1,0 +1,79 @@
+"""Argument types and checks shared by the sub-commands.
+
+Examples
+--------
+>>> from pymoo_arnas.cli.options import csv_list, positive_int, seeds
+>>> positive_int("3"), csv_list("a, b,,c"), seeds("3"), seeds("0,5")
+(3, ['a', 'b', 'c'], 3, [0, 5])
+>>> positive_int("0")
+Traceback (most recent call last):
+...
+argparse.ArgumentTypeError: expected a positive integer; got '0'
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def csv_list(text: str) -> list:
+    """``"a,b"`` -> ``["a", "b"]`` (blanks and empty items dropped)."""
+    return [t.strip() for t in str(text).split(",") if t.strip()]
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1, else an ``ArgumentTypeError`` naming the value."""
+    try:
+        v = int(text)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return v
+
+
+def positive_ints(text: str) -> list:
+    """``"100,300"`` -> ``[100, 300]``, each >= 1."""
+    return [positive_int(x) for x in csv_list(text)]
+
+
+def seeds(text: str):
+    """``"10"`` -> 10 seeds (0..9); ``"3,5,7"`` -> those seeds."""
+    items = csv_list(text)
+    if len(items) == 1 and items[0].isdigit():
+        n = int(items[0])
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"expected a count >= 1; got {text!r}")
+        return n
+    try:
+        out = [int(s) for s in items]
+    except ValueError:
+        out = []
+    if not out:
+        raise argparse.ArgumentTypeError(
+            f"takes a count ('10') or a list of seeds ('0,3,7'); got {text!r}"
+        )
+    return out
+
+
+def objective_help() -> str:
+    """The objective names of the tables, for ``--help``."""
+    from pymoo_arnas.data import ATTACKS
+
+    return ("choices: clean, an attack (" + ", ".join(ATTACKS) + ", or short fgsm, pgd, apgd, "
+            "square) at --epsilon or at its own as pgd@Linf:8.0, or a corruption such as fog")
+
+
+def algorithm_record(name: str, n_obj: int):
+    """The registry record of ``name`` after checking it runs on ``n_obj`` objectives.
+
+    Raises ``ValueError`` (one line: unknown name, or the wrong number of objectives, with
+    the valid choices).
+    """
+    from pymoo_arnas.algorithms import check_algorithm
+
+    return check_algorithm(name, n_obj)
+
+
+__all__ = ["algorithm_record", "csv_list", "objective_help", "positive_int", "positive_ints",
+           "seeds"]

@@ -1,0 +1,66 @@
+"""``arnas paper``: the seed paper's single-objective protocol beside its Table III."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pymoo_arnas.cli.bench import add_sweep_options, kept, run_sweep
+from pymoo_arnas.cli.options import csv_list, positive_int, positive_ints, seeds
+
+
+def add_parser(subparsers) -> None:
+    from pymoo_arnas.algorithms import list_algorithms
+
+    p = subparsers.add_parser(
+        "paper",
+        help="the seed paper's protocol (10 single-objective problems) beside its Table III",
+        description="GA, PSO, DE, CMA-ES (Table II settings) and our algorithms on the paper's 10 "
+                    "single-objective problems, 3,000 evaluations, population 30, 30 runs "
+                    "(shrink with --runs/--evals); mean best accuracy printed beside Table III, "
+                    "and convergence plots beside the paper's LLMO curves.",
+    )
+    p.add_argument("--problems", type=csv_list, default=["paper"],
+                   help="default: paper, the 10 problems of the paper")
+    p.add_argument("--algorithms", type=csv_list,
+                   default=["ga", "pso", "de", "cmaes", "random", "nsga2-cat"],
+                   help=f"comma-separated, of: {', '.join(list_algorithms())} "
+                        "(default: ga,pso,de,cmaes,random,nsga2-cat)")
+    p.add_argument("--runs", type=seeds, default=30, help="runs per problem (default 30)")
+    p.add_argument("--evals", type=positive_int, default=3000,
+                   help="evaluations per run (default 3000)")
+    p.add_argument("--report-at", type=positive_ints, default=[300],
+                   help="also report the mean best at these evaluations (default 300)")
+    p.add_argument("--out", type=Path, default=Path("results/paper"),
+                   help="sweep folder (default results/paper)")
+    p.add_argument("--llmo-results", default=None,
+                   help="folder of the paper's LLMO curves (default: found beside the data)")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    add_sweep_options(p, pop_size=30)
+    p.set_defaults(func=run, kept=kept)
+
+
+def run(args) -> int:
+    from pymoo_arnas.experiments.paper import compare_table3, format_comparison
+
+    runs = run_sweep(args, args.problems, args.algorithms, args.runs, args.evals, "evals")
+    table = compare_table3(runs, evals=sorted(set(args.report_at) | {args.evals}))
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "table3_comparison.csv")
+    n = runs.groupby(["problem", "algorithm"])["seed"].nunique().min()
+    print(f"mean best accuracy (%) over {n} runs, at the given evaluations, beside the paper's "
+          f"Table III (after 3,000):")
+    print(format_comparison(table))
+    ours = [c for c in table.columns if "@" in c]
+    if "paper best" in table:
+        print()
+        for c in ours:
+            ok = (table[c] >= table["paper best"] - 1e-9).sum()
+            print(f"{c:>18s}: at or above the best Table III entry on {ok} of {len(table)} "
+                  "problems")
+    print(f"runs: {args.out / 'runs'}; table: {args.out / 'table3_comparison.csv'}")
+    if not args.no_plots:
+        from pymoo_arnas.experiments.plots import plot_paper
+
+        path = plot_paper(runs, args.out / "paper_convergence.png", args.evals, args.llmo_results)
+        print(f"plot: {path}")
+    return 0

@@ -1,0 +1,114 @@
+"""``arnas search``: one search on the benchmark table, its result beside the exact front.
+
+With two or more objectives the found front is printed beside the table's exact front
+(share of its points found, normalised hypervolume); with one objective the best cell
+found beside the optimum (regret, whether the optimum was found).
+
+When the tables are not found, ``arnas search`` offers to download them (on a terminal it
+asks; ``--download`` fetches them without asking; otherwise the error says to run
+``arnas download``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pymoo_arnas.cli.errors import FAILURE, CLIError
+from pymoo_arnas.cli.options import objective_help, positive_int
+
+
+def add_parser(subparsers) -> None:
+    from pymoo_arnas.algorithms import list_algorithms
+    from pymoo_arnas.data import DATASETS
+
+    p = subparsers.add_parser(
+        "search",
+        help="run one search on the table and print the found front beside the exact front",
+        description="Run one search on the robustness tables and print the found front beside "
+                    "the exact front (one objective: the best cell beside the optimum).",
+    )
+    p.add_argument("--dataset", default="cifar10", choices=DATASETS,
+                   help="benchmark dataset (default cifar10)")
+    p.add_argument("--objectives", nargs="+", default=["clean", "pgd@Linf"],
+                   help=f"objective names (default: clean pgd@Linf); {objective_help()}")
+    p.add_argument("--epsilon", type=float, default=1.0,
+                   help="attack epsilon in 1/255 (default 1.0)")
+    p.add_argument("--algorithm", default="nsga2-cat", metavar="NAME",
+                   help=f"algorithm (default nsga2-cat), one of: {', '.join(list_algorithms())}")
+    p.add_argument("--pop-size", type=positive_int, default=20, help="population size (default 20)")
+    p.add_argument("--budget", type=positive_int, default=300, help="unique queries (default 300)")
+    p.add_argument("--seed", type=int, default=1, help="search seed (default 1)")
+    p.add_argument("--data-dir", default=None,
+                   help="robustness dataset root (default: $ARNAS_DATA, shared/data beside the "
+                        "working directory, or the user cache)")
+    p.add_argument("--download", action="store_true",
+                   help="download the tables into the user cache if they are not found")
+    p.set_defaults(func=run)
+
+
+def _algorithm(name: str, n_obj: int, pop_size: int):
+    from pymoo_arnas.cli.options import algorithm_record
+
+    record = algorithm_record(name, n_obj)
+    if record.needs_llm:
+        raise CLIError(f"algorithm {name!r} needs an LLM client; use the Python API "
+                       f"(get_algorithm({name!r}, llm=client))")
+    params = {"pop_size": pop_size} if record.takes_pop_size else {}
+    from pymoo_arnas.algorithms import get_algorithm
+
+    return get_algorithm(name, **params)
+
+
+def _load_table(args):
+    """The benchmark table, offering a download when it is not found."""
+    from pymoo_arnas.data import load_robustness
+    from pymoo_arnas.data.locate import ENV_DATA, DataNotFoundError
+
+    try:
+        return load_robustness(args.dataset, data_dir=args.data_dir)
+    except DataNotFoundError as exc:
+        if args.data_dir is not None or os.environ.get(ENV_DATA):
+            raise  # the folder given does not hold the tables: its own message says so
+        if not (args.download or _ask_download()):
+            raise CLIError(
+                "the benchmark tables were not found (looked at $ARNAS_DATA, shared/data beside "
+                "the working directory and its parents, and the user cache); get them with "
+                "`arnas download` (or rerun with --download), or point --data-dir / ARNAS_DATA "
+                "at a copy", FAILURE) from exc
+    from pymoo_arnas.data import download
+
+    root = download([args.dataset], progress=True)
+    print(f"robustness dataset ready in {root}", file=sys.stderr)
+    return load_robustness(args.dataset)
+
+
+def _ask_download() -> bool:
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    print("The benchmark tables (robustness dataset, Jung et al., ICLR 2023) were not found.",
+          file=sys.stderr)
+    try:
+        answer = input("Download them into the user cache now (about 1 GB)? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def run(args) -> int:
+    from pymoo.optimize import minimize
+
+    from pymoo_arnas.cli.fronts import print_fronts
+    from pymoo_arnas.problems import ARNAS
+
+    objectives = tuple(args.objectives)
+    algorithm = _algorithm(args.algorithm, len(objectives), args.pop_size)
+    table = _load_table(args)
+    problem = ARNAS(args.dataset, objectives=objectives, epsilon=args.epsilon,
+                    budget=args.budget, table=table)
+    minimize(problem, algorithm, seed=args.seed, verbose=False)
+
+    print(f"{problem!r}, algorithm {args.algorithm}, seed {args.seed}")
+    print(f"evaluations {problem.n_evals}, unique queries {problem.n_unique}\n")
+    print_fronts(problem.query_log, problem.columns, problem.exact_front())
+    return 0

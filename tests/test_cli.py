@@ -1,0 +1,179 @@
+"""The ``arnas`` command line: sub-commands, outputs, help, the shared front printer."""
+
+import ast
+import dataclasses
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import pymoo_arnas
+from pymoo_arnas.cli import COMMANDS, build_parser, main
+from pymoo_arnas.experiments.paper import OPTIMA
+from pymoo_arnas.experiments.runner import load_runs
+
+PACKAGE = Path(pymoo_arnas.__file__).parent
+
+
+def test_every_sub_command_is_a_module_of_the_cli_package():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == {name.replace("_", "-") for name in COMMANDS}
+    for name in COMMANDS:
+        assert (PACKAGE / "cli" / f"{name}.py").is_file()
+
+
+def test_no_lower_package_imports_the_cli():
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        if "cli" in path.relative_to(PACKAGE).parts[:1] or path.name == "__main__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith("pymoo_arnas.cli")]
+    assert offenders == []
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"arnas (pymoo-arnas) {pymoo_arnas.__version__}"
+    with pytest.raises(SystemExit) as exc:  # through argparse too
+        build_parser().parse_args(["--version"])
+    assert exc.value.code == 0
+
+
+@pytest.mark.parametrize("command", [c.replace("_", "-") for c in COMMANDS])
+def test_help_shows_every_default(command):
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    formatter = sub._get_formatter()
+    for action in sub._actions:
+        if action.nargs == 0 or action.default is None:  # flags, and options off by default
+            continue
+        assert "default" in formatter._get_help_string(action), (command, action.dest)
+    sub.format_help()  # every help string formats
+
+
+def test_help_lists_the_choices(capsys):
+    with pytest.raises(SystemExit):
+        main(["live", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for choice in ("--optimizer {sgd,adam}", "--adv {none,fgsm,pgd}", "--dataset {digits,"):
+        assert choice in text
+    with pytest.raises(SystemExit):
+        main(["search", "--help"])
+    assert "--dataset {cifar10,cifar100" in " ".join(capsys.readouterr().out.split())
+
+
+def test_live_defaults_are_train_config_defaults():
+    from pymoo_arnas.live.config import TrainConfig
+
+    args = build_parser().parse_args(["live"])
+    option = {"seed": "train_seed"}
+    for f in dataclasses.fields(TrainConfig):
+        dest = option.get(f.name, f.name)
+        if hasattr(args, dest):
+            assert getattr(args, dest) == f.default, f.name
+
+
+def test_search_prints_the_found_front_beside_the_exact_front(capsys):
+    assert main(["search", "--budget", "60", "--pop-size", "10", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "unique queries 60" in out and "Found front" in out and "Exact front" in out
+    hit, n = (int(v) for v in out.split("exact-front points found: ")[1].split()[0:3:2])
+    nhv = float(out.rsplit("normalised hypervolume ", 1)[1])
+    assert 0 <= hit <= n and 0 < nhv <= 1
+
+
+def test_search_with_one_objective_reports_regret_not_a_hypervolume(capsys):
+    from pymoo_arnas.problems import ARNAS
+
+    assert main(["search", "--objectives", "clean", "--algorithm", "de", "--budget", "60"]) == 0
+    out = capsys.readouterr().out
+    assert "hypervolume" not in out
+    optimum = 100 * (1 - ARNAS("cifar10", ("clean",)).pareto_front().min())
+    assert f"optimum {optimum:.2f}%" in out
+    best = float(out.split("best found ")[1].split("%")[0])
+    regret = float(out.split("regret ")[1].split()[0])
+    assert regret == pytest.approx(optimum - best, abs=0.011) and regret >= 0
+    assert out.rstrip().endswith("optimum found: " + ("yes" if regret == 0 else "no"))
+
+
+def test_front_printer_with_one_objective_found(capsys):
+    from pymoo_arnas.cli.fronts import print_fronts
+
+    log = pd.DataFrame([[3, 3, 3, 3, 3, 3, 0.9], [1, 1, 1, 1, 1, 1, 0.5]],
+                       columns=[*(f"x{i}" for i in range(6)), "clean"])
+    buf = io.StringIO()
+    print_fronts(log, ["clean"], exact=log.iloc[:1], file=buf)
+    assert buf.getvalue().rstrip().endswith("regret 0.00 points, optimum found: yes")
+
+
+def test_front_printer_without_exact_front_prints_the_found_one():
+    from pymoo_arnas.cli.fronts import print_fronts
+
+    log = pd.DataFrame([[3, 3, 3, 3, 3, 3, 0.9, 0.1], [1, 1, 1, 1, 1, 1, 0.5, 0.5],
+                        [0, 0, 0, 0, 0, 0, 0.4, 0.4]],
+                       columns=[*(f"x{i}" for i in range(6)), "clean", "pgd"])
+    buf = io.StringIO()
+    print_fronts(log, ["clean", "pgd"], file=buf)
+    text = buf.getvalue()
+    assert "Found front (2 cells" in text and "Exact" not in text
+    assert np.isin(["90.0", "50.0"], text.split()).all() and "40.0" not in text
+
+
+def test_bench_cli_prints_a_summary_and_draws_plots(tmp_path, capsys):
+    out = tmp_path / "bench"
+    rc = main(["bench", "--problems", "cifar10/clean+fgsm", "--algorithms", "random,nsga2-cat",
+               "--seeds", "2", "--budget", "30", "--checkpoints", "10,30", "--out", str(out),
+               "--no-progress"])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "cifar10/clean+fgsm" in text and "nsga2-cat" in text and "after 30" in text
+    assert (out / "summary.csv").exists()
+    for metric in ("nhv", "share"):
+        png = out / f"convergence_{metric}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(load_runs(out)) == 2 * 2 * 30
+
+
+def test_bench_cli_refuses_an_out_of_other_settings(tmp_path, capsys):
+    argv = ["bench", "--problems", "cifar10/clean+pgd", "--algorithms", "random", "--seeds", "1",
+            "--out", str(tmp_path), "--no-progress", "--no-plots"]
+    assert main(argv + ["--budget", "20"]) == 0
+    capsys.readouterr()
+    assert main(argv + ["--budget", "25"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "other settings" in err and "budget 20" in err
+    assert main(argv + ["--budget", "20"]) == 0  # the same settings resume
+
+
+def test_bench_cli_rejects_bad_values(capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "--budget", "-3"])
+    capsys.readouterr()
+    assert main(["bench", "--algorithms", "sa", "--out", "/nonexistent/never-written"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown algorithm 'sa'" in err and "nsga2-cat" in err
+    assert main(["bench", "--algorithms", "nsga2-llm", "--problems", "cifar10/clean+pgd",
+                 "--out", "/nonexistent/never-written"]) == 2
+    assert "need an LLM client" in capsys.readouterr().err
+
+
+def test_paper_cli_prints_beside_table3(tmp_path, capsys):
+    out = tmp_path / "paper"
+    rc = main(["paper", "--problems", "cifar10/pgd", "--algorithms", "ga,nsga2-cat", "--runs", "2",
+               "--evals", "60", "--report-at", "30", "--out", str(out), "--no-progress"])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "paper LLMO" in text and "58.60" in text and "nsga2-cat@60" in text
+    table = pd.read_csv(out / "table3_comparison.csv", index_col=0)
+    assert table.loc["cifar10/pgd", "optimum"] == OPTIMA["cifar10/pgd"]
+    assert (out / "paper_convergence.png").exists()
+    assert set(load_runs(out)["params"]) == {'{"pop_size": 30}'}  # the paper's population
