@@ -1,14 +1,46 @@
-"""The numba kernel that turns a batch of genomes into table rows and metric values."""
+"""The numba kernel that turns a batch of genomes into table rows and metric values.
+
+The kernels are compiled on first use and kept in numba's on-disk cache (beside this file,
+or under ``NUMBA_CACHE_DIR`` / the user cache). Where no such place is writable (a read-only
+install and no writable home), they are compiled without the disk cache, with one warning.
+"""
 
 from __future__ import annotations
+
+import warnings
 
 import numba
 import numpy as np
 
 from pymoo_arnas.space import N_EDGES, N_OPS, validate
 
+_warned_no_cache = False
 
-@numba.njit(cache=True, nogil=True, boundscheck=False)
+
+def _njit(**options):
+    """``numba.njit(cache=True, **options)``, falling back to no disk cache where numba finds
+    nowhere to write one (it raises RuntimeError at decoration time then)."""
+
+    def decorate(func):
+        global _warned_no_cache
+        try:
+            return numba.njit(cache=True, **options)(func)
+        except RuntimeError as exc:
+            if not _warned_no_cache:
+                _warned_no_cache = True
+                warnings.warn(
+                    f"numba cannot cache the table lookup kernels on disk ({exc}); they are "
+                    "compiled anew in each process. Set NUMBA_CACHE_DIR to a writable folder "
+                    "to keep them.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            return numba.njit(cache=False, **options)(func)
+
+    return decorate
+
+
+@_njit(nogil=True, boundscheck=False)
 def lookup_kernel(X, code_to_row, values, rows, out):
     """Decode genomes and gather metric values, in one pass.
 
@@ -50,7 +82,7 @@ def lookup_kernel(X, code_to_row, values, rows, out):
     return -1
 
 
-@numba.njit(cache=True, nogil=True)
+@_njit(nogil=True)
 def first_unseen(rows, seen):
     """Positions ``(m,)`` of the first occurrence of each row not yet ``seen``, in order.
 
