@@ -8,6 +8,6 @@ import importlib.util
 
 collect_ignore = []
 if importlib.util.find_spec("torch") is None:
-    collect_ignore += [f"pymoo_arnas/live/{m}.py" for m in ("model", "attacks", "datasets", "train")]
+    collect_ignore += [f"pymoo_arnas/live/{m}.py" for m in ("model", "attacks", "datasets", "train", "scores")]
 elif importlib.util.find_spec("sklearn") is None:
     collect_ignore += [f"pymoo_arnas/live/{m}.py" for m in ("datasets", "train")]
