@@ -47,6 +47,20 @@ CREATE TABLE IF NOT EXISTS results (
 """
 
 
+class StoreError(RuntimeError):
+    """The store's file cannot be used: damaged, not an SQLite database, or not openable."""
+
+    @classmethod
+    def of(cls, path, exc: sqlite3.DatabaseError) -> "StoreError":
+        if isinstance(exc, sqlite3.OperationalError):  # locked, no permission, a folder...
+            return cls(f"cannot open the live-results store {path}: {exc}")
+        return cls(
+            f"the live-results store {path} is damaged or not an SQLite database ({exc}); "
+            f"move it aside (e.g. rename it to {Path(path).name}.bad) or delete it, and run "
+            "again to start a new store (the cells it held are trained again)"
+        )
+
+
 def _config_key(config) -> str:
     if isinstance(config, TrainConfig):
         return config.key()
@@ -69,12 +83,30 @@ class ResultStore:
         if self.path != ":memory:":
             Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self._conn = None
-        with self._connect() as conn:
-            conn.executescript(_SCHEMA)
+        conn = self._connect()
+        try:
+            with conn:
+                conn.executescript(_SCHEMA)
+            problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]  # damaged pages
+            if problem != "ok":
+                raise sqlite3.DatabaseError(problem)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError.of(self.path, exc) from exc
 
     def _connect(self) -> sqlite3.Connection:
+        """The connection, opened on first use; a file that is not a usable SQLite database
+        is a :class:`StoreError` naming it and what to do."""
         if self._conn is None:
-            self._conn = sqlite3.connect(os.path.expanduser(self.path), timeout=60)
+            conn = None
+            try:
+                conn = sqlite3.connect(os.path.expanduser(self.path), timeout=60)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header
+            except sqlite3.DatabaseError as exc:
+                if conn is not None:
+                    conn.close()
+                raise StoreError.of(self.path, exc) from exc
+            self._conn = conn
         return self._conn
 
     def close(self) -> None:
