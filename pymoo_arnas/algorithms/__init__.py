@@ -15,6 +15,10 @@ name           algorithm
 ``cmaes``      CMA-ES, sigma 1.3, rounded samples, restarts
 ``llmo``       the seed paper's LLM loop, one call per evaluation (needs ``llm=client``)
 ``random``     random search without replacement over unique cells
+``nsga3``      NSGA-III, categorical operators, Das-Dennis reference directions
+``moead``      MOEA/D, categorical operators, Das-Dennis reference directions
+``sms-emoa``   SMS-EMOA (least hypervolume contribution survival), categorical operators
+``age-moea``   AGE-MOEA (adaptive geometry estimation), categorical operators
 =============  ======================================================================
 
 Every name is an :class:`AlgorithmRecord` in :data:`REGISTRY` (:mod:`.registry`); adding an
@@ -40,6 +44,7 @@ from __future__ import annotations
 
 from pymoo_arnas.algorithms import presets  # noqa: F401  (registers the algorithms)
 from pymoo_arnas.algorithms.hybrid import NSGA2LocalSearch, neighbours
+from pymoo_arnas.algorithms import many_objective  # noqa: F401  (registers nsga3, moead, ...)
 from pymoo_arnas.algorithms.llmo import LLMO
 from pymoo_arnas.algorithms.random_search import RandomSearch
 from pymoo_arnas.algorithms.registry import (

@@ -86,15 +86,25 @@ REGISTRY: dict[str, AlgorithmRecord] = {}
 _EXTRA_MODULE: dict = {}
 
 
-def register(record: AlgorithmRecord) -> AlgorithmRecord:
-    """Add ``record`` to :data:`REGISTRY` (a name can be registered once).
+def _origin(factory) -> tuple:
+    return (getattr(factory, "__module__", None) or "?",
+            getattr(factory, "__qualname__", None) or repr(factory))
 
-    Returns the record, so a module can keep it.
+
+def register(record: AlgorithmRecord) -> AlgorithmRecord:
+    """Add ``record`` to :data:`REGISTRY` and return it.
+
+    A name can be registered once; registering the same factory again (a module imported
+    twice, e.g. by a doctest runner) replaces the record.
     """
     if not isinstance(record, AlgorithmRecord):
         raise TypeError(f"register() takes an AlgorithmRecord; got {type(record).__name__}")
-    if record.name in REGISTRY:
-        raise ValueError(f"algorithm {record.name!r} is already registered")
+    old = REGISTRY.get(record.name)
+    if old is not None and _origin(old.factory) != _origin(record.factory):
+        raise ValueError(
+            f"algorithm {record.name!r} is already registered (factory "
+            f"{'.'.join(_origin(old.factory))})"
+        )
     REGISTRY[record.name] = record
     return record
 

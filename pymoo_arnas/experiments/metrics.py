@@ -5,11 +5,14 @@ first asked (:attr:`pymoo_arnas.problems.ARNAS.query_log`), not only a final pop
 The ``k``-th row of a convergence table describes the archive of the first ``k`` unique
 queries, the number of networks a real NAS run would have trained.
 
-Multi-objective (errors ``F`` of shape ``(n, m)``, minimised):
+Multi-objective (objectives ``F`` of shape ``(n, m)``, minimised, any ``m >= 2``: errors
+``1 - accuracy``, or costs such as ``params`` as they are):
 
 - ``nhv``: normalised hypervolume. Objectives are scaled so the exact front's ideal point
-  is 0 and its nadir 1, the reference point is 1.1 in every objective, and the value is
-  divided by the exact front's own hypervolume (1.0 = the whole front found);
+  is 0 and its nadir 1, the reference point is :data:`REF_POINT` = 1.1 in every objective
+  (points beyond it add nothing), and the exact hypervolume (pymoo's
+  :class:`~pymoo.indicators.hv.HV`, computed by moocore) is divided by the exact front's
+  own: 1.0 = the whole front found, never above 1;
 - ``igd_plus``: IGD+ of the archive to the exact front, in the same normalised space;
 - ``share``: share of the exact front's points (distinct objective vectors) found.
 
@@ -45,17 +48,20 @@ _DECIMALS = 9  # objective vectors are compared after rounding to this many deci
 
 
 def archive_F(problem, query_log: pd.DataFrame | None = None) -> np.ndarray:
-    """Errors ``(n_unique, n_obj)`` of the archive, in query order.
+    """Minimised objectives ``(n_unique, n_obj)`` of the archive, in query order.
 
     Parameters
     ----------
     problem : ARNAS
-        The problem (for its objective columns).
+        The problem (for its objective columns and how their values become objectives:
+        ``1 - accuracy`` for accuracies, costs as they are).
     query_log : DataFrame, optional
-        Defaults to ``problem.query_log``; any frame with the problem's accuracy columns.
+        Defaults to ``problem.query_log``; any frame with the problem's value columns.
     """
     log = problem.query_log if query_log is None else query_log
-    return 1.0 - log[list(problem.columns)].to_numpy(dtype=float)
+    values = log[list(problem.columns)].to_numpy(dtype=float)
+    to_objectives = getattr(problem, "errors", None) or getattr(problem, "_errors", None)
+    return to_objectives(values) if callable(to_objectives) else 1.0 - values
 
 
 def _key(F: np.ndarray) -> np.ndarray:
@@ -111,7 +117,8 @@ class FrontReference:
         N = N[(N < REF_POINT).all(axis=1)]
         if len(N) == 0:
             return 0.0
-        return float(self._hv(N)) / self.hv_front
+        # no point beats the exact front: above 1 only by rounding
+        return min(float(self._hv(N)) / self.hv_front, 1.0)
 
     def igd_plus(self, F) -> float:
         """IGD+ (pymoo's indicator) of ``F`` ``(n, m)`` to the front, in normalised space."""
@@ -135,6 +142,13 @@ def nhv(F, front) -> float:
 
     >>> round(nhv([[0.0, 1.0], [1.0, 0.0]], [[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]]), 4)
     0.4565
+
+    Any number of objectives, e.g. three: the front's corners found, its middle missed
+    (by inclusion-exclusion the corners' boxes to 1.1 cover 0.331, the whole front 0.674):
+
+    >>> front = [[0, 0, 1], [0, 1, 0], [1, 0, 0], [0.3, 0.3, 0.3]]
+    >>> round(nhv(front[:3], front), 4), nhv(front, front)
+    (0.4911, 1.0)
     """
     return FrontReference(front).nhv(F)
 
@@ -149,6 +163,8 @@ def front_share(F, front) -> float:
 
     >>> front_share([[0.0, 1.0], [0.2, 0.9]], [[0.0, 1.0], [1.0, 0.0]])
     0.5
+    >>> front_share([[0, 0, 1, 0, 0]], [[0, 0, 1, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 0]])
+    0.3333333333333333
     """
     return FrontReference(front).share(F)
 

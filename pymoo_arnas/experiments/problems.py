@@ -8,12 +8,17 @@ accuracy, ``"cifar100/square"`` the single-objective Square-attack accuracy.
 Suites:
 
 - ``"bi"``: the 8 bi-objective problems, clean vs each attack, CIFAR-10 and CIFAR-100;
-- ``"paper"``: the seed paper's 10 single-objective problems (clean and each attack).
+- ``"paper"``: the seed paper's 10 single-objective problems (clean and each attack);
+- ``"three"``: three objectives, clean and PGD accuracy and the network's parameter count
+  (``params``, minimised as it is), CIFAR-10 and CIFAR-100;
+- ``"five"``: five objectives, clean accuracy and the four attacks, CIFAR-10 and CIFAR-100.
 
 >>> expand_problems(["bi"])[:2]
 ['cifar10/clean+fgsm', 'cifar10/clean+pgd']
 >>> len(expand_problems(["paper"]))
 10
+>>> expand_problems("three,five")[::2]
+['cifar10/clean+pgd+params', 'cifar10/clean+fgsm+pgd+apgd+square']
 >>> make_problem("cifar10/clean+pgd", budget=5)
 ARNAS(dataset='cifar10', objectives=('clean', 'pgd@Linf:1.0'), budget=5)
 """
@@ -26,6 +31,8 @@ ATTACKS = ("fgsm", "pgd", "apgd", "square")
 SUITES = {
     "bi": [f"{d}/clean+{a}" for d in DATASETS for a in ATTACKS],
     "paper": [f"{d}/{m}" for d in DATASETS for m in ("clean",) + ATTACKS],
+    "three": [f"{d}/clean+pgd+params" for d in DATASETS],
+    "five": [f"{d}/clean+{'+'.join(ATTACKS)}" for d in DATASETS],
 }
 """Suite name -> problem names."""
 
@@ -48,7 +55,8 @@ LLMO_FILES = {
 
 
 def expand_problems(names) -> list:
-    """Problem names with suite names (``"bi"``, ``"paper"``) expanded, order kept, no repeats."""
+    """Problem names with suite names (``"bi"``, ``"paper"``, ...) expanded, order kept, no
+    repeats."""
     if isinstance(names, str):
         names = [n for n in names.split(",") if n]
     out = []

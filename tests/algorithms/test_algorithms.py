@@ -28,8 +28,8 @@ def test_registry_lists_the_required_algorithms():
 
 
 def test_unknown_algorithm_names_the_valid_choices():
-    with pytest.raises(ValueError, match="unknown algorithm 'nsga3'.*nsga2-cat"):
-        get_algorithm("nsga3")
+    with pytest.raises(ValueError, match="unknown algorithm 'nsga9'.*nsga2-cat"):
+        get_algorithm("nsga9")
 
 
 @pytest.mark.parametrize("name", sorted(NEEDS_LLM))
@@ -154,16 +154,23 @@ def test_hamming_gp_interpolates_its_training_cells():
 # --------------------------------------------------------------------------- LLMO
 
 
-class _ScriptedLLM:
-    """A duck-typed client: answers from a script, one answer per call."""
+from pymoo_arnas.llm.base import LLMClient  # noqa: E402
+
+
+class _ScriptedLLM(LLMClient):
+    """A client that answers from a script, one answer per call."""
+
+    backend = "scripted"
 
     def __init__(self, answers):
+        super().__init__(model="scripted", max_retries=0)
         self.answers = list(answers)
-        self.prompts = []
+        self.prompts, self.systems = [], []
 
-    def complete(self, prompt, **kwargs):
+    def _call(self, prompt, system, schema):
         self.prompts.append(prompt)
-        return self.answers[(len(self.prompts) - 1) % len(self.answers)]
+        self.systems.append(system)
+        return self.answers[(len(self.prompts) - 1) % len(self.answers)], 0, 0
 
 
 def test_llmo_evaluates_the_decoded_proposal_and_falls_back_on_bad_answers():
@@ -180,7 +187,8 @@ def test_llmo_evaluates_the_decoded_proposal_and_falls_back_on_bad_answers():
     assert X[1].tolist() == [3, 3, 1, 0, 2, 4]  # the proposal, decoded edge by edge
     assert X[4].tolist() == [4, 0, 2, 4, 0, 2]
     assert algo.n_fallbacks == algo.n_calls - 2  # garbage and repeats -> random unseen cells
-    assert "Capacity and role" in llm.prompts[0] and "[3, 3, 1, 0, 2, 4]" in llm.prompts[1]
+    assert "expert" in llm.systems[0] and "Insight:" in llm.prompts[0]  # CRISPE
+    assert "[3, 3, 1, 0, 2, 4]" in llm.prompts[1]
 
 
 def test_llmo_is_single_objective():

@@ -105,3 +105,46 @@ def test_at_budget_rejects_empty():
 
     with pytest.raises(ValueError, match="empty"):
         at_budget(pd.DataFrame(), 3)
+
+
+# --------------------------------------------------------------------------- many objectives
+
+
+def _hv_inclusion_exclusion(P, ref):
+    """Independent exact hypervolume (minimisation) of a few points: inclusion-exclusion
+    over every subset of their boxes up to ``ref``."""
+    from itertools import combinations
+
+    P = np.asarray([p for p in P if (p < ref).all()])
+    total = 0.0
+    for k in range(1, len(P) + 1):
+        for idx in combinations(range(len(P)), k):
+            total += (-1) ** (k + 1) * np.prod(ref - P[list(idx)].max(axis=0))
+    return total
+
+
+@pytest.mark.parametrize("m", [3, 5])
+def test_nhv_matches_an_independent_hypervolume_in_m_objectives(m):
+    rng = np.random.default_rng(m)
+    front = rng.random((9, m))
+    F = np.vstack([front[:4], rng.random((3, m)) + 0.3])
+    ref = FrontReference(front)
+    ref_point = np.full(m, 1.1)
+    expected = (_hv_inclusion_exclusion(ref.normalize(F), ref_point)
+                / _hv_inclusion_exclusion(ref.normalize(front), ref_point))
+    assert ref.nhv(F) == pytest.approx(expected, rel=1e-9)
+    assert ref.nhv(front) == pytest.approx(1.0) and ref.share(F) == pytest.approx(4 / 9)
+
+
+@pytest.mark.parametrize("objectives", [
+    ("clean", "pgd@Linf", "aa_square@Linf"),
+    ("clean", "fgsm@Linf", "pgd@Linf", "aa_apgd-ce@Linf", "aa_square@Linf"),
+])
+def test_convergence_in_many_objectives(objectives, table10):
+    p = ARNAS("cifar10", objectives=objectives)
+    p.evaluate(np.random.default_rng(3).integers(0, 5, size=(100, 6)))
+    p.evaluate(p.pareto_set())
+    df = convergence(p)
+    assert (np.diff(df["nhv"]) >= -1e-12).all() and (df["nhv"] <= 1.0).all()
+    assert df["nhv"].iloc[-1] == pytest.approx(1.0) and df["share"].iloc[-1] == 1.0
+    assert df["nhv"].iloc[99] < 1.0 and df["share"].iloc[99] < 1.0
