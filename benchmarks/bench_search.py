@@ -10,12 +10,18 @@ Part 2 (single objective, the seed paper's protocol shrunk to 300 evaluations): 
 problems, population 30; mean best accuracy after 300 evaluations beside the best Table III
 entry (after 3,000). Target for ``nsga2-cat``: at or above it on all 10.
 
+Part 3 (many objectives, ``--many``): the suites ``three`` (clean, PGD, params) and
+``five`` (clean and the four attacks), CIFAR-10 and CIFAR-100, the many-objective
+algorithms beside ``nsga2-cat`` and random search; mean nHV and share found after 100 / 300
+unique queries.
+
 Runs are stored under ``--out`` (resumable: finished runs are skipped), so re-running only
 prints. Keep ``OPENBLAS_NUM_THREADS=1`` (set here) on a shared machine.
 
     python benchmarks/bench_search.py                         # 10 seeds, budget 1000
     python benchmarks/bench_search.py --seeds 3 --budget 300  # quicker
     python benchmarks/bench_search.py --workers 2             # two processes
+    python benchmarks/bench_search.py --seeds 3 --budget 300 --many --skip-bi --skip-single
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from pymoo_arnas.experiments.runner import format_summary, summarize, sweep  # n
 
 BI_ALGORITHMS = ["random", "nsga2", "nsga2-ux", "nsga2-cat"]
 SO_ALGORITHMS = ["ga", "pso", "de", "cmaes", "random", "nsga2-cat"]
+MANY_ALGORITHMS = ["random", "nsga2-cat", "nsga3", "moead", "sms-emoa", "age-moea"]
 
 
 def main(argv=None) -> int:
@@ -47,11 +54,26 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--scheduler", default=None, help="Dask scheduler address")
     ap.add_argument("--algorithms", default=",".join(BI_ALGORITHMS))
-    ap.add_argument("--skip-single", action="store_true", help="only part 1")
+    ap.add_argument("--skip-single", action="store_true", help="skip part 2")
+    ap.add_argument("--skip-bi", action="store_true", help="skip part 1")
+    ap.add_argument("--many", action="store_true", help="part 3 (many objectives)")
+    ap.add_argument("--many-suites", default="three,five")
     args = ap.parse_args(argv)
     algos = [a for a in args.algorithms.split(",") if a]
 
     t0 = time.perf_counter()
+    if not args.skip_bi:
+        _bi(args, algos)
+    if args.many:
+        _many(args)
+    if not args.skip_single:
+        _paper(args)
+    print(f"\n({time.perf_counter() - t0:.0f} s; runs under {args.out})")
+    return 0
+
+
+def _bi(args, algos) -> None:
+    """Part 1: the 8 bi-objective problems."""
     runs = sweep(SUITES["bi"], algos, args.seeds, args.budget, args.out / "bi",
                  workers=args.workers, scheduler=args.scheduler)
     checkpoints = [c for c in (100, 300, 1000) if c <= args.budget]
@@ -76,26 +98,42 @@ def main(argv=None) -> int:
         print(f"  worst problem nHV {nhv['nsga2-cat'].min():.3f}, share "
               f"{100 * share['nsga2-cat'].min():.0f}%")
 
-    from pymoo_arnas.experiments.plots import plot_convergence, plot_paper
+    from pymoo_arnas.experiments.plots import plot_convergence
 
     for metric in ("nhv", "share"):
         print(f"plot: {plot_convergence(runs, metric, args.out / f'bi_{metric}.png')}")
 
-    if not args.skip_single:
-        so = _single(args)
-        table = compare_table3(so, evals=(100, args.so_evals))
-        table.to_csv(args.out / "paper_comparison.csv")
-        cols = [c for c in table.columns if c.endswith(f"@{args.so_evals}")]
-        show = table[cols + ["paper best", "optimum"]]
-        print(f"\n== Part 2: the paper's 10 problems, {args.seeds} runs, mean best accuracy (%) "
-              f"after {args.so_evals} evaluations vs the best Table III entry (after 3,000) ==")
-        print(format_comparison(show))
-        for c in cols:
-            ok = (table[c] >= table["paper best"] - 1e-9).sum()
-            print(f"{c:>18s}: at or above the best Table III entry on {ok} of 10")
-        print(f"plot: {plot_paper(so, args.out / 'paper_convergence.png', args.so_evals)}")
-    print(f"\n({time.perf_counter() - t0:.0f} s; runs under {args.out})")
-    return 0
+
+def _many(args) -> None:
+    """Part 3: three and five objectives."""
+    from pymoo_arnas.experiments.problems import expand_problems
+
+    problems = expand_problems(args.many_suites)
+    runs = sweep(problems, MANY_ALGORITHMS, args.seeds, args.budget, args.out / "many",
+                 workers=args.workers, scheduler=args.scheduler)
+    summary = summarize(runs, [c for c in (100, 300, 1000) if c <= args.budget])
+    summary.to_csv(args.out / "many_summary.csv", index=False)
+    print(f"\n== Part 3: many objectives ({args.many_suites}), {args.seeds} seeds, mean over "
+          f"seeds (nHV / share of the exact front found) ==")
+    print(format_summary(summary))
+
+
+def _paper(args) -> None:
+    """Part 2: the paper's 10 single-objective problems."""
+    from pymoo_arnas.experiments.plots import plot_paper
+
+    so = _single(args)
+    table = compare_table3(so, evals=(100, args.so_evals))
+    table.to_csv(args.out / "paper_comparison.csv")
+    cols = [c for c in table.columns if c.endswith(f"@{args.so_evals}")]
+    show = table[cols + ["paper best", "optimum"]]
+    print(f"\n== Part 2: the paper's 10 problems, {args.seeds} runs, mean best accuracy (%) "
+          f"after {args.so_evals} evaluations vs the best Table III entry (after 3,000) ==")
+    print(format_comparison(show))
+    for c in cols:
+        ok = (table[c] >= table["paper best"] - 1e-9).sum()
+        print(f"{c:>18s}: at or above the best Table III entry on {ok} of 10")
+    print(f"plot: {plot_paper(so, args.out / 'paper_convergence.png', args.so_evals)}")
 
 
 def _single(args):
