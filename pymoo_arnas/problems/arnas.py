@@ -2,47 +2,21 @@
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import pandas as pd
-from pymoo.core.problem import Problem
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from pymoo_arnas.data.lookup import first_unseen, lookup
+from pymoo_arnas.data.lookup import lookup
 from pymoo_arnas.data.robustness import load_robustness
 from pymoo_arnas.data.table import BenchmarkTable
+from pymoo_arnas.problems.base import BUDGET_PENALTY, CellProblem, check_columns, check_settings
 from pymoo_arnas.problems.objectives import resolve_objective
-from pymoo_arnas.space import N_EDGES, N_OPS, decode, encode
+from pymoo_arnas.space import N_EDGES, decode
 
-log = logging.getLogger(__name__)
-
-BUDGET_PENALTY = 1.0
-"""Error given to cells asked for after the budget is spent (they are not evaluated)."""
+__all__ = ["ARNAS", "BUDGET_PENALTY", "check_columns", "check_settings"]
 
 
-def check_settings(objectives, budget) -> tuple:
-    """``objectives`` as a non-empty tuple, with a ValueError for it or a bad ``budget``."""
-    objectives = (objectives,) if isinstance(objectives, str) else tuple(objectives)
-    if not objectives:
-        raise ValueError("objectives is empty; give at least one, e.g. ('clean', 'pgd@Linf')")
-    if budget is not None and (int(budget) != budget or budget < 1):
-        raise ValueError(f"budget must be a positive integer number of unique queries; got {budget!r}")
-    return objectives
-
-
-def check_columns(X, n_var: int = N_EDGES) -> np.ndarray:
-    """``X`` as an array, with a ValueError (not pymoo's assertion) for a wrong column count."""
-    X = np.asarray(X)
-    if X.dtype != object and X.ndim in (1, 2) and X.shape[-1] != n_var:
-        raise ValueError(
-            f"genomes must have {n_var} columns (one operation 0..{N_OPS - 1} per edge); "
-            f"got an array of shape {X.shape}"
-        )
-    return X
-
-
-class ARNAS(Problem):
+class ARNAS(CellProblem):
     """Search NAS-Bench-201 cells for clean and robust accuracy, looked up in real tables.
 
     The genome is the operation on each of the 6 edges (``0 none, 1 skip_connect,
@@ -76,8 +50,13 @@ class ARNAS(Problem):
     n_unique : int
         Distinct unique cells evaluated (each would be one trained network in real NAS).
     query_log : pandas.DataFrame
-        The unique queries in the order first asked: ``x0..x5``, ``index``, ``uid`` and one
-        accuracy column per objective.
+        The unique queries in the order first asked: ``x0..x5``, ``index``, ``uid``, one
+        accuracy column per objective and ``n_evals``, the evaluation that first asked for
+        the cell (see :attr:`CellProblem.query_log <pymoo_arnas.problems.base.CellProblem.query_log>`).
+
+    The counters, budget, :meth:`is_queried`, :meth:`reset` and :attr:`query_log` are those
+    of :class:`~pymoo_arnas.problems.base.CellProblem`; a unique cell is an isomorphism
+    class (a row of the table).
 
     Examples
     --------
@@ -91,6 +70,8 @@ class ARNAS(Problem):
     (6, 2)
     >>> problem.evaluate([[3, 3, 3, 3, 3, 3]]).round(3).tolist()
     [[0.063, 0.518]]
+    >>> problem.is_queried([[3, 3, 3, 3, 3, 3], [1, 1, 1, 1, 1, 1]]).tolist()
+    [True, False]
     >>> algorithm = NSGA2(pop_size=20, sampling=CellSampling(), crossover=UX(),
     ...                   mutation=RandomResetMutation())
     >>> res = minimize(problem, algorithm, ("n_gen", 3), seed=1)
@@ -128,95 +109,27 @@ class ARNAS(Problem):
         self.table = table
         self.dataset = table.dataset
         self.epsilon = epsilon
-        self.objectives = objectives
-        self.columns = columns
-        self.budget = None if budget is None else int(budget)
         self._col_idx = np.array([table.column_index(c) for c in columns], dtype=np.int64)
-        self._values = np.ascontiguousarray(table.values[:, self._col_idx])
-        super().__init__(
-            n_var=N_EDGES,
-            n_obj=len(columns),
-            xl=0,
-            xu=N_OPS - 1,
-            vtype=int,
-            requires_kwargs=True,
-            **kwargs,
-        )
-        self.reset()
+        self._table_values = np.ascontiguousarray(table.values[:, self._col_idx])
+        self._no_values = np.empty((table.n_rows, 0))
+        super().__init__(objectives, columns, budget=budget, cell_index=table.index,
+                         n_keys=table.n_rows, **kwargs)
 
-    # ------------------------------------------------------------------ bookkeeping
+    # ------------------------------------------------------------------ lookup
 
-    def reset(self) -> None:
-        """Forget all queries (counters, log, budget), e.g. before another run."""
-        self.n_evals = 0
-        self.budget_exhausted = False
-        self._seen = np.zeros(self.table.n_rows, dtype=bool)
-        self._log_rows: list[np.ndarray] = []
-        self._log_X: list[np.ndarray] = []
-        self._n_unique = 0
+    def _keys(self, X):
+        """The table row of each genome (one row per isomorphism class)."""
+        rows, _ = lookup(X, self.table.code_to_row, self._no_values)
+        return rows
 
-    @property
-    def n_unique(self) -> int:
-        return self._n_unique
-
-    def is_queried(self, X) -> np.ndarray:
-        """Genomes ``(n, 6)`` -> ``(n,)`` bool: whether each cell (or an isomorphic one) was evaluated.
-
-        >>> p = ARNAS("cifar10"); _ = p.evaluate([[3, 3, 3, 3, 3, 3]])
-        >>> p.is_queried([[3, 3, 3, 3, 3, 3], [1, 1, 1, 1, 1, 1]]).tolist()
-        [True, False]
-        """
-        return self._seen[self.table.code_to_row[encode(X)]]
-
-    @property
-    def query_log(self) -> pd.DataFrame:
-        """Unique queries in the order first asked (see the class docstring)."""
-        rows = np.concatenate(self._log_rows) if self._log_rows else np.empty(0, np.int64)
-        X = np.concatenate(self._log_X) if self._log_X else np.empty((0, N_EDGES), np.int64)
-        df = pd.DataFrame(X, columns=[f"x{i}" for i in range(N_EDGES)])
-        uids = self.table.uids[rows]
-        df["index"] = self.table.index.genome_to_index(X) if len(X) else np.empty(0, np.int64)
-        df["uid"] = uids
-        for j, col in enumerate(self.columns):
-            df[col] = self._values[rows, j]
-        return df
-
-    # ------------------------------------------------------------------ evaluation
-
-    def evaluate(self, X, *args, **kwargs):
-        return super().evaluate(check_columns(X, self.n_var), *args, **kwargs)
-
-    def _evaluate(self, x, out, *args, algorithm=None, **kwargs):
-        rows, acc = lookup(x, self.table.code_to_row, self._values)
-        self.n_evals += len(rows)
-        error = 1.0 - acc
-
-        new = first_unseen(rows, self._seen)  # cells not queried before, in first-asked order
-        if self.budget is not None:
-            room = max(self.budget - self._n_unique, 0)
-            if len(new) > room:
-                refused = np.isin(rows, rows[new[room:]])
-                error[refused] = BUDGET_PENALTY
-                new = new[:room]
-                if not self.budget_exhausted:
-                    log.info("budget of %d unique queries spent; stopping the run", self.budget)
-                self.budget_exhausted = True
-            elif self._n_unique + len(new) >= self.budget:
-                self.budget_exhausted = True
-            if self.budget_exhausted and algorithm is not None:
-                algorithm.termination.terminate()
-        if len(new):
-            self._seen[rows[new]] = True
-            self._log_rows.append(rows[new])
-            self._log_X.append(np.asarray(x)[new].astype(np.int64))
-            self._n_unique += len(new)
-        out["F"] = error
+    def _values(self, X, keys):
+        return self._table_values[keys]
 
     # ------------------------------------------------------------------ exact front
 
     def _front_rows(self) -> np.ndarray:
         """Rows of the table on the exact Pareto front (ties included), by first objective."""
-        F = 1.0 - self._values
+        F = 1.0 - self._table_values
         if self.n_obj == 1:
             rows = np.flatnonzero(F[:, 0] == F[:, 0].min())
         else:
@@ -224,12 +137,12 @@ class ARNAS(Problem):
         return rows[np.lexsort(F[rows].T[::-1])]
 
     def _calc_pareto_front(self, *args, **kwargs):
-        F = 1.0 - self._values[self._front_rows()]
+        F = 1.0 - self._table_values[self._front_rows()]
         return np.unique(F, axis=0)
 
     def _calc_pareto_set(self, *args, **kwargs):
         rows = self._front_rows()
-        _, first = np.unique(1.0 - self._values[rows], axis=0, return_index=True)
+        _, first = np.unique(1.0 - self._table_values[rows], axis=0, return_index=True)
         return decode(self.table.index.index_to_code[self.table.uids[rows[np.sort(first)]]])
 
     def exact_front(self) -> pd.DataFrame:
@@ -241,9 +154,8 @@ class ARNAS(Problem):
         df["index"] = uids
         df["uid"] = uids
         for j, col in enumerate(self.columns):
-            df[col] = self._values[rows, j]
+            df[col] = self._table_values[rows, j]
         return df
 
-    def __repr__(self) -> str:
-        budget = "" if self.budget is None else f", budget={self.budget}"
-        return f"ARNAS(dataset={self.dataset!r}, objectives={self.columns!r}{budget})"
+    def _repr_fields(self) -> list:
+        return [f"dataset={self.dataset!r}", f"objectives={self.columns!r}"]

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
-import pandas as pd
-from pymoo.core.problem import Problem
 
 from pymoo_arnas.live.config import TrainConfig, metric_name, parse_metric
 from pymoo_arnas.live.runner import CellRunner
 from pymoo_arnas.live.store import ResultStore
-from pymoo_arnas.problems.arnas import BUDGET_PENALTY, check_columns, check_settings
-from pymoo_arnas.space import N_EDGES, N_OPS, CellIndex, encode, validate
-
-log = logging.getLogger(__name__)
+from pymoo_arnas.problems.base import CellProblem, check_settings
+from pymoo_arnas.space import N_UNIQUE, CellIndex, isomorphism_class
 
 
 def default_store_path():
@@ -24,7 +18,7 @@ def default_store_path():
     return cache_dir() / "live" / "results.sqlite"
 
 
-class ARNASLive(Problem):
+class ARNASLive(CellProblem):
     """ARNAS with real training: each unique cell is built as a NAS-Bench-201 network in
     PyTorch, trained (optionally adversarially) and attacked; needs the ``live`` extra.
 
@@ -80,7 +74,8 @@ class ARNASLive(Problem):
         Unique queries in the order first asked: ``x0..x5`` (the genome as asked), ``index``
         (the genome's code, or its NAS-Bench-201 index with ``cell_index``), ``uid`` (the
         isomorphism class: the code of its representative, or NAS-Bench-201's uid with
-        ``cell_index``) and one accuracy column per objective.
+        ``cell_index``), one accuracy column per objective and ``n_evals``, the evaluation
+        that first asked for the cell (see :class:`~pymoo_arnas.problems.base.CellProblem`).
 
     Examples
     --------
@@ -133,19 +128,15 @@ class ARNASLive(Problem):
                                  "or a LiveData")
             dataset = dataset.strip().lower()
         self.dataset = dataset if isinstance(dataset, str) else dataset.name
-        self.objectives = objectives
-        self.columns = columns
         self.epsilon = epsilon
         self.train = train
-        self.budget = None if budget is None else int(budget)
         self.cell_index = cell_index
         store = ResultStore(default_store_path() if store is None else store) \
             if not isinstance(store, ResultStore) else store
         self.runner = CellRunner(dataset, train, store, scheduler=scheduler, n_workers=n_workers,
                                  progress=progress, trainer=trainer, callback=callback)
-        super().__init__(n_var=N_EDGES, n_obj=len(columns), xl=0, xu=N_OPS - 1, vtype=int,
-                         requires_kwargs=True, **kwargs)
-        self.reset()
+        super().__init__(objectives, columns, budget=budget, cell_index=cell_index,
+                         n_keys=N_UNIQUE, **kwargs)
 
     @property
     def store(self) -> ResultStore:
@@ -155,38 +146,12 @@ class ARNASLive(Problem):
 
     def reset(self) -> None:
         """Forget all queries (counters, log, budget); the store keeps its results."""
-        self.n_evals = 0
-        self.budget_exhausted = False
-        self._seen: dict = {}  # live uid -> position in the log
-        self._log: list = []  # (genome, accuracies)
+        super().reset()
         self._trained_before = self.runner.n_trained
-
-    @property
-    def n_unique(self) -> int:
-        return len(self._seen)
 
     @property
     def n_trained(self) -> int:
         return self.runner.n_trained - self._trained_before
-
-    def is_queried(self, X) -> np.ndarray:
-        """Genomes ``(n, 6)`` -> ``(n,)`` bool: whether each cell (or an isomorphic one) was evaluated."""
-        return np.array([int(u) in self._seen for u in CellIndex.from_graph().genome_to_uid(X)], dtype=bool)
-
-    @property
-    def query_log(self) -> pd.DataFrame:
-        """Unique queries in the order first asked (see the class docstring)."""
-        X = np.array([g for g, _ in self._log], dtype=np.int64).reshape(-1, N_EDGES)
-        df = pd.DataFrame(X, columns=[f"x{i}" for i in range(N_EDGES)])
-        if self.cell_index is not None:
-            df["index"] = self.cell_index.genome_to_index(X) if len(X) else np.empty(0, np.int64)
-            df["uid"] = self.cell_index.genome_to_uid(X) if len(X) else np.empty(0, np.int64)
-        else:
-            df["index"] = encode(X) if len(X) else np.empty(0, np.int64)
-            df["uid"] = CellIndex.from_graph().genome_to_uid(X) if len(X) else np.empty(0, np.int64)
-        for j, col in enumerate(self.columns):
-            df[col] = np.array([acc[j] for _, acc in self._log], dtype=float)
-        return df
 
     def to_table(self, missing: str = "raise"):
         """The store's cells for this dataset and config as a table for the fast ARNAS
@@ -200,42 +165,14 @@ class ARNASLive(Problem):
 
     # ------------------------------------------------------------------ evaluation
 
-    def evaluate(self, X, *args, **kwargs):
-        return super().evaluate(check_columns(X, self.n_var), *args, **kwargs)
+    def _keys(self, X):
+        """The isomorphism class of each genome: isomorphic genomes share one training."""
+        return isomorphism_class(X)
 
-    def _evaluate(self, x, out, *args, algorithm=None, **kwargs):
-        X = validate(x)
-        self.n_evals += len(X)
-        uids = CellIndex.from_graph().genome_to_uid(X)
-        new_rows, new_uids = [], []
-        for i, u in enumerate(uids.tolist()):
-            if u not in self._seen and u not in new_uids:
-                new_rows.append(i)
-                new_uids.append(u)
-        allowed = np.ones(len(X), dtype=bool)
-        if self.budget is not None:
-            room = max(self.budget - self.n_unique, 0)
-            if len(new_uids) > room:
-                allowed = ~np.isin(uids, new_uids[room:])
-                new_rows, new_uids = new_rows[:room], new_uids[:room]
-                if not self.budget_exhausted:
-                    log.info("budget of %d unique queries spent; stopping the run", self.budget)
-                self.budget_exhausted = True
-            elif self.n_unique + len(new_uids) >= self.budget:
-                self.budget_exhausted = True
-            if self.budget_exhausted and algorithm is not None:
-                algorithm.termination.terminate()
-        error = np.full((len(X), self.n_obj), BUDGET_PENALTY)
-        if allowed.any():
-            res = self.runner.run(X[allowed], self.columns)
-            acc = np.array([[r[c] for c in self.columns] for r in res], dtype=float)
-            error[allowed] = 1.0 - acc
-            for i, u in zip(new_rows, new_uids):
-                self._seen[u] = len(self._log)
-                self._log.append((X[i].copy(), 1.0 - error[i]))
-        out["F"] = error
+    def _values(self, X, keys):
+        res = self.runner.run(X, self.columns)
+        return np.array([[r[c] for c in self.columns] for r in res], dtype=float)
 
-    def __repr__(self) -> str:
-        budget = "" if self.budget is None else f", budget={self.budget}"
-        return (f"ARNASLive(dataset={self.dataset!r}, objectives={self.columns!r}, "
-                f"config={self.train.key()}{budget})")
+    def _repr_fields(self) -> list:
+        return [f"dataset={self.dataset!r}", f"objectives={self.columns!r}",
+                f"config={self.train.key()}"]

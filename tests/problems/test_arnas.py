@@ -101,7 +101,9 @@ def test_counts_and_query_log(table10):
     F2 = problem.evaluate(np.array([iso_b, [1, 2, 3, 4, 0, 1]]))
     assert problem.n_evals == 5 and problem.n_unique == 3
     log = problem.query_log
-    assert list(log.columns) == ["x0", "x1", "x2", "x3", "x4", "x5", "index", "uid", "clean", "pgd@Linf:1.0"]
+    assert list(log.columns) == ["x0", "x1", "x2", "x3", "x4", "x5", "index", "uid", "clean", "pgd@Linf:1.0",
+                                 "n_evals"]
+    assert log["n_evals"].tolist() == [1, 2, 5]  # evaluation that first asked for each cell
     assert log[[f"x{i}" for i in range(6)]].to_numpy().tolist() == [[3] * 6, iso_a, [1, 2, 3, 4, 0, 1]]
     assert log["uid"].tolist() == table10.index.genome_to_uid(log.iloc[:, :6].to_numpy()).tolist()
     assert log["index"].tolist() == table10.index.genome_to_index(log.iloc[:, :6].to_numpy()).tolist()

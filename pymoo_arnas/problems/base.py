@@ -1,0 +1,246 @@
+"""CellProblem: what every NAS-Bench-201 cell problem shares, whatever gives its numbers.
+
+A cell problem has 6 integer variables (the operation ``0..4`` on each edge of the cell)
+and evaluates *unique cells*: isomorphic genomes compute the same network, so they share
+one evaluation, and a budget counts the unique cells evaluated, the cost of a real NAS run
+(one trained network each). The base class owns everything but the numbers themselves,
+as pymoo's ``ZDT`` base or botorch's ``BaseTestProblem`` do for their families:
+
+- input validation (a clear :class:`ValueError` naming the row, position and value);
+- the counters :attr:`~CellProblem.n_evals` and :attr:`~CellProblem.n_unique`;
+- the unique-query budget: cells asked for beyond it are not evaluated, get the error
+  :data:`BUDGET_PENALTY`, and the running pymoo algorithm is told to stop;
+- :meth:`~CellProblem.is_queried`, :meth:`~CellProblem.reset`, ``repr``;
+- :attr:`~CellProblem.query_log`, the unique cells in the order first asked, with the
+  evaluation count at which each was first asked (column ``n_evals``);
+
+A subclass implements only the lookup of a batch: :meth:`~CellProblem._keys` (the unit
+each genome counts as, e.g. its isomorphism class) and :meth:`~CellProblem._values` (the
+metric values of admitted genomes). :class:`~pymoo_arnas.problems.ARNAS` looks them up in
+a table, :class:`~pymoo_arnas.problems.ARNASLive` trains networks.
+
+Examples
+--------
+A toy source: the share of 3x3 convolutions in the cell's class representative.
+
+>>> from pymoo_arnas.problems.base import CellProblem
+>>> from pymoo_arnas.space import N_UNIQUE, isomorphism_class, representative
+>>> class Convs(CellProblem):
+...     def __init__(self, budget=None):
+...         super().__init__(("convs",), ("convs",), budget=budget, n_keys=N_UNIQUE)
+...     def _keys(self, X):
+...         return isomorphism_class(X)
+...     def _values(self, X, keys):
+...         return (representative(X) == 3).mean(axis=1, keepdims=True)
+>>> p = Convs(budget=2)
+>>> X = [[3, 3, 3, 3, 3, 3], [0, 0, 0, 0, 3, 0], [0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1]]
+>>> p.evaluate(X).ravel().tolist()  # rows 1 and 2 are isomorphic; row 3 is past the budget
+[0.0, 1.0, 1.0, 1.0]
+>>> p.n_evals, p.n_unique, p.budget_exhausted
+(4, 2, True)
+>>> p.query_log
+   x0  x1  x2  x3  x4  x5  index    uid  convs  n_evals
+0   3   3   3   3   3   3  11718  11718    1.0        1
+1   0   0   0   0   3   0     15      0    0.0        2
+>>> p
+Convs(objectives=('convs',), budget=2)
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from pymoo.core.problem import Problem
+
+from pymoo_arnas.data.lookup import first_unseen
+from pymoo_arnas.space import N_EDGES, N_OPS, CellIndex, validate
+
+log = logging.getLogger(__name__)
+
+BUDGET_PENALTY = 1.0
+"""Error given to cells asked for after the budget is spent (they are not evaluated)."""
+
+
+def check_settings(objectives, budget) -> tuple:
+    """``objectives`` as a non-empty tuple, with a ValueError for it or a bad ``budget``."""
+    objectives = (objectives,) if isinstance(objectives, str) else tuple(objectives)
+    if not objectives:
+        raise ValueError("objectives is empty; give at least one, e.g. ('clean', 'pgd@Linf')")
+    if budget is not None and (int(budget) != budget or budget < 1):
+        raise ValueError(f"budget must be a positive integer number of unique queries; got {budget!r}")
+    return objectives
+
+
+def check_columns(X, n_var: int = N_EDGES) -> np.ndarray:
+    """``X`` as an array, with a ValueError (not pymoo's assertion) for a wrong column count."""
+    X = np.asarray(X)
+    if X.dtype != object and X.ndim in (1, 2) and X.shape[-1] != n_var:
+        raise ValueError(
+            f"genomes must have {n_var} columns (one operation 0..{N_OPS - 1} per edge); "
+            f"got an array of shape {X.shape}"
+        )
+    return X
+
+
+class CellProblem(Problem):
+    """Base class of NAS-Bench-201 cell problems: validation, counters, budget, query log.
+
+    Every objective is minimised as ``error = 1 - value`` (the values are accuracies).
+
+    Parameters
+    ----------
+    objectives : tuple of str
+        The objective names as the user gave them.
+    columns : tuple of str
+        The canonical name of each objective's metric (one per objective).
+    budget : int, optional
+        Most unique cells to evaluate. When it is spent the running pymoo algorithm is told
+        to stop after the current generation; cells asked for beyond it are not evaluated
+        and get the worst error :data:`BUDGET_PENALTY` (1.0).
+    cell_index : CellIndex, optional
+        Gives the ``index`` and ``uid`` columns of :attr:`query_log` (default
+        :meth:`CellIndex.from_graph() <pymoo_arnas.space.CellIndex.from_graph>`).
+    n_keys : int
+        Number of distinct keys :meth:`_keys` can return (keys are ``0..n_keys-1``).
+    **kwargs
+        Passed to :class:`pymoo.core.problem.Problem`; ``elementwise=True`` is refused.
+
+    Attributes
+    ----------
+    objectives, columns, budget
+        As given.
+    n_evals : int
+        Genomes evaluated (every row of every call, refused ones included).
+    n_unique : int
+        Distinct unique cells evaluated (each would be one trained network in real NAS).
+    budget_exhausted : bool
+        Whether the budget is spent.
+
+    Notes
+    -----
+    Subclasses implement :meth:`_keys` and :meth:`_values`, call ``super().__init__`` once
+    their own state is ready (it calls :meth:`reset`), and may extend :meth:`reset` and
+    :meth:`_repr_fields`.
+    """
+
+    def __init__(self, objectives, columns, budget: int | None = None,
+                 cell_index: CellIndex | None = None, n_keys: int = 0, **kwargs):
+        self.objectives = tuple(objectives)
+        self.columns = tuple(columns)
+        self.budget = None if budget is None else int(budget)
+        self._cell_index = CellIndex.from_graph() if cell_index is None else cell_index
+        self._n_keys = int(n_keys)
+        super().__init__(n_var=N_EDGES, n_obj=len(self.columns), xl=0, xu=N_OPS - 1, vtype=int,
+                         requires_kwargs=True, **kwargs)
+        self.reset()
+
+    # ------------------------------------------------------------------ what a subclass implements
+
+    def _keys(self, X: np.ndarray) -> np.ndarray:
+        """Validated genomes ``(n, 6)`` int64 -> the unit each one counts as ``(n,)`` int64
+        in ``0..n_keys-1``: genomes with one key share one evaluation and one budget slot."""
+        raise NotImplementedError
+
+    def _values(self, X: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """Admitted genomes ``(m, 6)`` and their keys ``(m,)`` -> metric values ``(m, n_obj)``
+        (accuracies in ``[0, 1]``), one column per entry of :attr:`columns`."""
+        raise NotImplementedError
+
+    def _repr_fields(self) -> list:
+        """``"name=value"`` strings shown by ``repr`` before the budget."""
+        return [f"objectives={self.columns!r}"]
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def reset(self) -> None:
+        """Forget all queries (counters, log, budget), e.g. before another run."""
+        self.n_evals = 0
+        self.budget_exhausted = False
+        self._seen = np.zeros(self._n_keys, dtype=bool)
+        self._log_X: list = []
+        self._log_values: list = []
+        self._log_evals: list = []
+        self._n_unique = 0
+
+    @property
+    def n_unique(self) -> int:
+        return self._n_unique
+
+    def is_queried(self, X) -> np.ndarray:
+        """Genomes ``(n, 6)`` -> ``(n,)`` bool: whether each cell (or one that counts as the
+        same unit, e.g. an isomorphic one) was evaluated."""
+        return self._seen[self._keys(validate(check_columns(X, self.n_var)))]
+
+    @property
+    def query_log(self) -> pd.DataFrame:
+        """The unique queries in the order first asked.
+
+        Columns: ``x0..x5`` (the genome as first asked), ``index`` and ``uid`` (from the
+        problem's cell index; ``uid`` is the isomorphism class's unique id), one column of
+        metric values per entry of :attr:`columns`, and ``n_evals``: the value of the
+        :attr:`n_evals` counter up to and including the genome that first asked for the
+        cell (1-based), so best-so-far per evaluation can be read off.
+        """
+        X = np.concatenate(self._log_X) if self._log_X else np.empty((0, N_EDGES), np.int64)
+        values = (np.concatenate(self._log_values) if self._log_values
+                  else np.empty((0, self.n_obj), np.float64))
+        df = pd.DataFrame(X, columns=[f"x{i}" for i in range(N_EDGES)])
+        empty = np.empty(0, np.int64)
+        df["index"] = self._cell_index.genome_to_index(X) if len(X) else empty
+        df["uid"] = self._cell_index.genome_to_uid(X) if len(X) else empty
+        for j, col in enumerate(self.columns):
+            df[col] = values[:, j]
+        df["n_evals"] = np.concatenate(self._log_evals) if self._log_evals else empty
+        return df
+
+    # ------------------------------------------------------------------ evaluation
+
+    def evaluate(self, X, *args, **kwargs):
+        return super().evaluate(check_columns(X, self.n_var), *args, **kwargs)
+
+    def _evaluate(self, x, out, *args, algorithm=None, **kwargs):
+        X = validate(x)
+        keys = self._keys(X)
+        new = first_unseen(keys, self._seen)  # positions of cells not queried before, in order
+        admitted = None  # all rows
+        if self.budget is not None:
+            room = max(self.budget - self._n_unique, 0)
+            if len(new) > room:
+                admitted = ~np.isin(keys, keys[new[room:]])
+                new = new[:room]
+                if not self.budget_exhausted:
+                    log.info("budget of %d unique queries spent; stopping the run", self.budget)
+                self.budget_exhausted = True
+            elif self._n_unique + len(new) >= self.budget:
+                self.budget_exhausted = True
+            if self.budget_exhausted and algorithm is not None:
+                algorithm.termination.terminate()
+        if admitted is None:
+            values = self._values(X, keys)
+            F = self._errors(values)
+        else:
+            values = np.full((len(X), self.n_obj), np.nan)
+            F = np.full((len(X), self.n_obj), BUDGET_PENALTY)
+            if admitted.any():
+                values[admitted] = self._values(X[admitted], keys[admitted])
+                F[admitted] = self._errors(values[admitted])
+        if len(new):
+            self._seen[keys[new]] = True
+            self._log_X.append(X[new])
+            self._log_values.append(values[new])
+            self._log_evals.append(self.n_evals + new + 1)
+            self._n_unique += len(new)
+        self.n_evals += len(X)
+        out["F"] = F
+
+    def _errors(self, values: np.ndarray) -> np.ndarray:
+        """Metric values ``(m, n_obj)`` -> the minimised objectives ``1 - value``."""
+        return 1.0 - values
+
+    def __repr__(self) -> str:
+        fields = self._repr_fields()
+        if self.budget is not None:
+            fields.append(f"budget={self.budget}")
+        return f"{type(self).__name__}({', '.join(fields)})"
