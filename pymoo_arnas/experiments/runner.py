@@ -7,11 +7,14 @@ is the archive (every unique cell queried, in order) with the metrics of
 :mod:`pymoo_arnas.experiments.metrics` after each query, and the evaluation at which each
 cell was first asked (``n_evals``), so best-so-far per evaluation can be read off too.
 
-Each finished run is written to ``<out>/runs/<problem>/<algorithm>/seed<k>.parquet``
-(atomically, by the process that drives the sweep); a sweep skips runs whose file exists,
-so an interrupted sweep loses nothing finished and a re-run only does what is missing.
+Each finished run is written to ``<out>/runs/<problem>/<algorithm>/seed<k>.parquet`` the
+moment it finishes (atomically, by the process that drives the sweep), with the settings it
+was made with; a sweep skips runs whose file exists, so an interrupted sweep loses nothing
+finished and a re-run only does what is missing, and it refuses a folder that holds runs
+made with other settings (budget, mode, algorithm parameters) rather than reuse them.
 Runs are deterministic (same seed, same result) and independent, so they can run in
-processes on this machine or on a Dask cluster with identical results.
+processes on this machine or on a Dask cluster (:mod:`pymoo_arnas.parallel`) with
+identical results; local worker processes exit when the sweep's process dies.
 
 Examples
 --------
@@ -25,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -73,18 +77,38 @@ def _check_budget(budget) -> int:
     return int(budget)
 
 
-def _check_algorithm(name: str, n_obj: int | None = None) -> None:
-    from pymoo_arnas.algorithms import ALGORITHMS, SINGLE_OBJECTIVE, list_algorithms
 
-    if name not in ALGORITHMS:
-        raise ValueError(
-            f"unknown algorithm {name!r}; valid choices: {', '.join(list_algorithms())}"
-        )
-    if n_obj is not None and n_obj > 1 and name in SINGLE_OBJECTIVE:
-        raise ValueError(
-            f"algorithm {name!r} is single-objective; the problem has {n_obj} objectives "
-            f"(use one of: {', '.join(a for a in list_algorithms() if a not in SINGLE_OBJECTIVE)})"
-        )
+
+
+def _eval_positions(problem, X, n_evals_before: int, n_new: int) -> np.ndarray:
+    """Evaluation number (1-based) at which each of the ``n_new`` new unique cells of the
+    batch ``X`` was first asked."""
+    from pymoo_arnas.space import encode
+
+    rows = problem.table.code_to_row[encode(np.asarray(X).astype(np.int64))]
+    _, first = np.unique(rows, return_index=True)
+    first = np.sort(first)
+    seen = problem._runner_seen
+    fresh = first[~seen[rows[first]]][:n_new]
+    seen[rows[fresh]] = True
+    return n_evals_before + fresh + 1
+
+
+def _traced(problem):
+    """Wrap the problem's ``_evaluate`` to record the evaluation of every new unique cell."""
+    problem._runner_seen = np.zeros(problem.table.n_rows, dtype=bool)
+    problem._runner_pos = []
+    inner = problem._evaluate
+
+    def _evaluate(x, out, *args, **kwargs):
+        e0, u0 = problem.n_evals, problem.n_unique
+        inner(x, out, *args, **kwargs)
+        n_new = problem.n_unique - u0
+        if n_new:
+            problem._runner_pos.append(_eval_positions(problem, x, e0, n_new))
+
+    problem._evaluate = _evaluate
+    return problem
 
 
 def run_one(problem: str, algorithm: str, seed: int = 0, budget: int = 300,
@@ -133,20 +157,23 @@ def run_one(problem: str, algorithm: str, seed: int = 0, budget: int = 300,
     prob = make_problem(problem, budget=budget if mode == "unique" else None)
     _check_algorithm(algorithm, prob.n_obj)
     algo = get_algorithm(algorithm, **dict(params or {}))
+    _traced(prob)
     # "unique": the problem's budget stops the run; the cap on evaluations is a safety net
     n_max = 50 * budget if mode == "unique" else budget
     t0 = time.perf_counter()
     minimize(prob, algo, MaximumFunctionCallTermination(n_max), seed=int(seed), verbose=False,
              copy_algorithm=False)
     seconds = time.perf_counter() - t0
-    logdf = prob.query_log  # its n_evals: the evaluation that first asked for each cell
+    logdf = prob.query_log
+    pos = np.concatenate(prob._runner_pos) if prob._runner_pos else np.empty(0, np.int64)
     if mode == "evals":
-        logdf = logdf[logdf["n_evals"] <= budget].reset_index(drop=True)
+        keep = pos <= budget
+        logdf, pos = logdf[keep].reset_index(drop=True), pos[keep]
     else:
-        logdf = logdf.iloc[:budget].reset_index(drop=True)
-    pos = logdf.pop("n_evals")
+        logdf, pos = logdf.iloc[:budget].reset_index(drop=True), pos[:budget]
     conv = convergence(prob, logdf)
-    df = pd.concat([conv[["n_unique"]], pos, logdf, conv.drop(columns=["n_unique"])], axis=1)
+    df = pd.concat([conv[["n_unique"]], pd.DataFrame({"n_evals": pos.astype(np.int64)}),
+                    logdf, conv.drop(columns=["n_unique"])], axis=1)
     df.attrs.update(problem=problem, algorithm=algorithm, seed=int(seed), budget=budget,
                     mode=mode, seconds=seconds, n_evals=int(prob.n_evals))
     return df
@@ -157,7 +184,20 @@ def _run_spec(spec: RunSpec) -> pd.DataFrame:
                    dict(spec.params))
 
 
-def _write(df: pd.DataFrame, path: Path) -> None:
+def _params_text(params) -> str:
+    """The algorithm parameters of a run as stable text (objects such as an LLM client by
+    their type name), stored with the run so a sweep can tell runs of other settings."""
+    def plain(v):
+        try:
+            json.dumps(v)
+            return v
+        except (TypeError, ValueError):
+            return f"<{type(v).__name__}>"
+
+    return json.dumps({str(k): plain(v) for k, v in dict(params or {}).items()}, sort_keys=True)
+
+
+def _write(df: pd.DataFrame, path: Path, params=None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     out = df.copy()
@@ -166,8 +206,69 @@ def _write(df: pd.DataFrame, path: Path) -> None:
     out["seed"] = df.attrs["seed"]
     out["budget"] = df.attrs["budget"]
     out["seconds"] = df.attrs["seconds"]
+    out["params"] = _params_text(params)
     out.to_parquet(tmp, index=False)
     os.replace(tmp, path)
+
+
+def _stored_settings(path: Path) -> dict | None:
+    """Budget, mode and parameters a stored run was made with (None if unreadable)."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+        cols = [c for c in ("budget", "mode", "params") if c in names]
+        first = pq.read_table(path, columns=cols).slice(0, 1).to_pylist()
+    except Exception as exc:  # noqa: BLE001 - a damaged file is redone, not trusted
+        log.warning("stored run %s is unreadable (%s); it will be run again", path, exc)
+        return None
+    return first[0] if first else None
+
+
+def _check_stored(specs, out) -> list:
+    """The runs of ``specs`` to do: those without a file under ``out``.
+
+    Raises
+    ------
+    ValueError
+        When ``out`` holds a run of this sweep made with other settings (budget, mode or
+        algorithm parameters): such runs are never reused silently.
+    """
+    todo, clash = [], []
+    for spec in specs:
+        path = spec.path(out)
+        if not path.exists():
+            todo.append(spec)
+            continue
+        got = _stored_settings(path)
+        if got is None:
+            todo.append(spec)
+            continue
+        want = {"budget": spec.budget, "mode": spec.mode, "params": _params_text(spec.params)}
+        diff = {k: (got[k], want[k]) for k in got if got[k] != want[k]}
+        if diff:
+            clash.append((path, diff))
+    if clash:
+        path, diff = clash[0]
+        said = ", ".join(f"{k} {a!r} (this sweep: {b!r})" for k, (a, b) in diff.items())
+        raise ValueError(
+            f"{out} holds {len(clash)} run{'s' * (len(clash) > 1)} made with other settings, "
+            f"e.g. {path.relative_to(out)} has {said}; use another --out / out=, or delete "
+            "those runs to run them again"
+        )
+    return todo
+
+
+def _remove_stale_tmp(out) -> None:
+    """Delete half-written run files left by a sweep process that died (``*.tmp<pid>``)."""
+    for tmp in Path(out).glob("runs/*/*/seed*.tmp*"):
+        try:
+            pid = int(tmp.suffix[len(".tmp"):])
+            os.kill(pid, 0)  # raises if no such process
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except (ValueError, PermissionError, OSError):
+            continue
 
 
 def plan(problems, algorithms, seeds, budget, mode="unique", params=None) -> list:
@@ -217,8 +318,12 @@ def sweep(problems, algorithms, seeds=10, budget=300, out="results", mode="uniqu
         Per run, in unique queries (``mode="unique"``) or evaluations (``mode="evals"``).
     out : path
         Sweep folder; finished runs in it are skipped.
+    mode : {"unique", "evals"}
+        What the budget counts.
+    params : dict, optional
+        Algorithm parameters of every run (stored with each run).
     workers : int
-        Local worker processes (1: run in this process).
+        Local worker processes (1: run in this process); they exit when this process dies.
     scheduler : str, optional
         Address of a running Dask scheduler (``"tcp://host:8786"``): runs go to that cluster
         (``dask.distributed``); ``"local"`` starts a ``LocalCluster`` of ``workers`` processes.
@@ -229,63 +334,34 @@ def sweep(problems, algorithms, seeds=10, budget=300, out="results", mode="uniqu
     -------
     DataFrame
         :func:`load_runs` of ``out`` restricted to this sweep's runs.
+
+    Raises
+    ------
+    ValueError
+        For bad arguments, or when ``out`` holds runs of this sweep made with another
+        budget, mode or algorithm parameters.
     """
     from tqdm.auto import tqdm
 
+    from pymoo_arnas.parallel import Executor
+
     specs = plan(problems, algorithms, seeds, budget, mode, params)
-    todo = [s for s in specs if not s.path(out).exists()]
+    _remove_stale_tmp(out)
+    todo = _check_stored(specs, out)
     log.info("%d runs planned, %d already done, %d to run",
              len(specs), len(specs) - len(todo), len(todo))
+    executor = Executor(workers, scheduler)
+    if executor.mode != "serial":
+        from pymoo_arnas.experiments.blas import limit_blas_threads
+
+        limit_blas_threads(1)  # inherited by local workers through the environment
     bar = tqdm(total=len(specs), initial=len(specs) - len(todo), disable=not progress,
                desc="runs", unit="run")
-    try:
-        if todo and scheduler:
-            _sweep_dask(todo, out, scheduler, workers, bar)
-        elif todo and workers > 1:
-            _sweep_processes(todo, out, workers, bar)
-        else:
-            for spec in todo:
-                _write(_run_spec(spec), spec.path(out))
-                bar.update(1)
-    finally:
-        bar.close()
+    with bar, executor:
+        for i, df in executor.map(_run_spec, todo):
+            _write(df, todo[i].path(out), dict(todo[i].params))
+            bar.update(1)
     return load_runs(out, specs)
-
-
-def _sweep_processes(todo, out, workers, bar):
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    from pymoo_arnas.experiments.blas import limit_blas_threads
-
-    limit_blas_threads(1)  # inherited by the workers through the environment
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-        futures = {pool.submit(_run_spec, s): s for s in todo}
-        for fut in as_completed(futures):
-            _write(fut.result(), futures[fut].path(out))
-            bar.update(1)
-
-
-def _sweep_dask(todo, out, scheduler, workers, bar):
-    from distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(n_workers=max(int(workers), 1), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
-        futures = client.map(_run_spec, todo, pure=False)
-        spec_of = {f.key: s for f, s in zip(futures, todo)}
-        for fut in as_completed(futures):
-            _write(fut.result(), spec_of[fut.key].path(out))
-            bar.update(1)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def load_runs(out, specs=None) -> pd.DataFrame:

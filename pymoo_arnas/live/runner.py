@@ -52,37 +52,34 @@ class CellRunner:
 
     def __init__(self, dataset, config: TrainConfig, store, scheduler: str | None = None,
                  n_workers: int = 1, progress: bool = True, trainer=None, callback=None):
+        from pymoo_arnas.parallel import Executor
+
         if not isinstance(config, TrainConfig):
             raise ValueError(f"config must be a TrainConfig; got {type(config).__name__}")
         if isinstance(n_workers, bool) or int(n_workers) != n_workers or n_workers < 1:
             raise ValueError(f"n_workers must be a positive integer; got {n_workers!r}")
-        if scheduler is not None and not isinstance(scheduler, str):
-            raise ValueError(f"scheduler must be a Dask address such as 'tcp://host:8786' or "
-                             f"'local'; got {scheduler!r}")
         self.dataset = dataset
         self.dataset_name = dataset if isinstance(dataset, str) else dataset.name
         self.config = config
         self.store = store if isinstance(store, ResultStore) else ResultStore(store)
-        self.scheduler = scheduler
-        self.n_workers = int(n_workers)
+        self.executor = Executor(int(n_workers), scheduler)
         self.progress = progress
         self.trainer = trainer or _train_job
         self.callback = callback
         self.n_trained = 0
-        self._pool = None
-        self._client = None
-        self._cluster = None
+
+    @property
+    def scheduler(self) -> str | None:
+        return self.executor.scheduler
+
+    @property
+    def n_workers(self) -> int:
+        return self.executor.workers
 
     @property
     def mode(self) -> str:
-        if self.scheduler:
-            return "dask"
-        return "processes" if self.n_workers > 1 else "serial"
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.update(_pool=None, _client=None, _cluster=None)
-        return state
+        """``"serial"``, ``"processes"`` or ``"dask"``."""
+        return self.executor.mode
 
     # ------------------------------------------------------------------ public
 
@@ -110,21 +107,7 @@ class CellRunner:
 
     def close(self) -> None:
         """Shut down worker processes / the Dask client this runner started."""
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown
-            pass
+        self.executor.close()
 
     # ------------------------------------------------------------------ internals
 
@@ -149,57 +132,12 @@ class CellRunner:
 
         out: dict = {}
         cfg = self._worker_config()
+        genomes = [g for _, g in todo]
         with tqdm(total=len(todo), desc=f"live cells ({self.mode})", unit="cell",
                   disable=not self.progress, leave=False) as bar:
-            if self.mode == "serial":
-                for key, g in todo:
-                    res = self.trainer(g, self.dataset, cfg, metrics)
-                    self._record(g, key, res, metrics, out, bar)
-                return out
-            futures = self._submit(todo, cfg, metrics)
-            errors = []
-            for fut, (key, g) in self._completed(futures):
-                try:
-                    res = fut.result()
-                except Exception as exc:  # keep collecting: finished cells must be stored
-                    log.error("cell %s failed: %r", key, exc)
-                    errors.append(exc)
-                    continue
+            # every finished cell is stored at once; a failed cell does not stop the others
+            for i, res in self.executor.map(self.trainer, genomes, self.dataset, cfg, metrics,
+                                            keep_going=True):
+                key, g = todo[i]
                 self._record(g, key, res, metrics, out, bar)
-            if errors:
-                raise errors[0]
         return out
-
-    def _submit(self, todo, cfg, metrics):
-        if self.mode == "dask":
-            client = self._dask_client()
-            return {client.submit(self.trainer, g, self.dataset, cfg, metrics, pure=False): (k, g)
-                    for k, g in todo}
-        if self._pool is None:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(max_workers=self.n_workers,
-                                             mp_context=mp.get_context("spawn"))
-        return {self._pool.submit(self.trainer, g, self.dataset, cfg, metrics): (k, g)
-                for k, g in todo}
-
-    def _completed(self, futures):
-        if self.mode == "dask":
-            from distributed import as_completed
-        else:
-            from concurrent.futures import as_completed
-        for fut in as_completed(list(futures)):
-            yield fut, futures[fut]
-
-    def _dask_client(self):
-        if self._client is None:
-            from distributed import Client, LocalCluster
-
-            if self.scheduler == "local":
-                self._cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
-                                             processes=True, dashboard_address=None)
-                self._client = Client(self._cluster)
-            else:
-                self._client = Client(self.scheduler)
-        return self._client

@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from pymoo_arnas.experiments import runner
-from pymoo_arnas.experiments.cli import main
 from pymoo_arnas.experiments.paper import (
     OPTIMA,
     TABLE3,
@@ -96,6 +95,29 @@ def test_sweep_writes_skips_finished_runs_and_survives_a_crash(tmp_path, monkeyp
     assert not list(out.glob("runs/*/*/*.tmp*"))
 
 
+def test_sweep_refuses_an_out_holding_runs_of_other_settings(tmp_path):
+    out = tmp_path / "sweep"
+    sweep(["cifar10/clean+pgd"], ["random"], 1, 20, out, progress=False)
+    with pytest.raises(ValueError, match="other settings.*budget 20.*this sweep: 30"):
+        sweep(["cifar10/clean+pgd"], ["random"], 1, 30, out, progress=False)
+    sweep(["cifar10/clean+pgd"], ["nsga2"], 1, 20, out, params={"pop_size": 10}, progress=False)
+    with pytest.raises(ValueError, match="params.*pop_size.*10"):
+        sweep(["cifar10/clean+pgd"], ["nsga2"], 1, 20, out, params={"pop_size": 12},
+              progress=False)
+    runs = load_runs(out)  # each run keeps the settings it was made with
+    assert set(runs["params"]) == {"{}", '{"pop_size": 10}'}
+
+
+def test_sweep_removes_half_written_files_of_dead_processes(tmp_path):
+    out = tmp_path / "sweep"
+    folder = out / "runs" / "cifar10_clean+pgd" / "random"
+    folder.mkdir(parents=True)
+    dead = folder / "seed0.tmp999999999"  # no such process
+    dead.write_bytes(b"half a parquet file")
+    sweep(["cifar10/clean+pgd"], ["random"], 1, 10, out, progress=False)
+    assert not dead.exists() and (folder / "seed0.parquet").exists()
+
+
 def test_parallel_sweeps_match_serial(tmp_path):
     args = (PROBLEMS, ["nsga2-cat", "random"], [0, 1], 30)
     serial = sweep(*args, out=tmp_path / "serial", progress=False)
@@ -135,42 +157,6 @@ def test_summary_reports_checkpoints(tmp_path):
     expect = r[r.n_unique == 20]["nhv"].mean()
     got = bi[(bi.algorithm == "random") & (bi.checkpoint == 20)]["nhv"].iloc[0]
     assert got == pytest.approx(expect)
-
-
-def test_bench_cli_prints_a_summary_and_draws_plots(tmp_path, capsys):
-    out = tmp_path / "bench"
-    rc = main(["bench", "--problems", "cifar10/clean+fgsm", "--algorithms", "random,nsga2-cat",
-               "--seeds", "2", "--budget", "30", "--checkpoints", "10,30", "--out", str(out),
-               "--no-progress"])
-    text = capsys.readouterr().out
-    assert rc == 0
-    assert "cifar10/clean+fgsm" in text and "nsga2-cat" in text and "after 30" in text
-    assert (out / "summary.csv").exists()
-    for metric in ("nhv", "share"):
-        png = out / f"convergence_{metric}.png"
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(load_runs(out)) == 2 * 2 * 30
-
-
-def test_bench_cli_rejects_bad_values(capsys):
-    with pytest.raises(SystemExit):
-        main(["bench", "--budget", "-3"])
-    capsys.readouterr()
-    assert main(["bench", "--algorithms", "sa", "--out", "/nonexistent/never-written"]) == 2
-    err = capsys.readouterr().err
-    assert "unknown algorithm 'sa'" in err and "nsga2-cat" in err
-
-
-def test_paper_cli_prints_beside_table3(tmp_path, capsys):
-    out = tmp_path / "paper"
-    rc = main(["paper", "--problems", "cifar10/pgd", "--algorithms", "ga,nsga2-cat", "--runs", "2",
-               "--evals", "60", "--report-at", "30", "--out", str(out), "--no-progress"])
-    text = capsys.readouterr().out
-    assert rc == 0
-    assert "paper LLMO" in text and "58.60" in text and "nsga2-cat@60" in text
-    table = pd.read_csv(out / "table3_comparison.csv", index_col=0)
-    assert table.loc["cifar10/pgd", "optimum"] == OPTIMA["cifar10/pgd"]
-    assert (out / "paper_convergence.png").exists()
 
 
 def test_best_by_eval_and_compare_table3(tmp_path):

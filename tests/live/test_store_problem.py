@@ -147,7 +147,7 @@ def test_processes_and_dask_give_the_serial_results(tmp_path, tiny):
                      n_workers=1, progress=False)
     try:
         assert np.array_equal(dask.evaluate(X), serial)
-        assert dask.runner._client is not None and dask.n_trained == 4
+        assert dask.runner.executor._client is not None and dask.n_trained == 4
     finally:
         dask.close()
 
@@ -253,7 +253,7 @@ def test_a_failing_cell_in_a_parallel_batch_loses_none_of_the_others(tmp_path, t
 
     path = tmp_path / "s.sqlite"
     p = ARNASLive("digits", train=tiny, store=path, n_workers=2, trainer=flaky, progress=False)
-    p.runner._pool = ThreadPoolExecutor(2)  # the process-pool code path, without pickling
+    p.runner.executor._pool = ThreadPoolExecutor(2)  # the process-pool path, without pickling
     with pytest.raises(RuntimeError, match="worker lost"):
         p.evaluate(CELLS[:4])
     p.close()
