@@ -18,8 +18,10 @@ Multi-objective (objectives ``F`` of shape ``(n, m)``, minimised, any ``m >= 2``
 
 Single objective:
 
-- ``best``: best accuracy so far, ``gap``: exact optimum minus it (accuracy points as a
-  fraction), ``hit``: whether the optimum was found; :func:`queries_to_optimum`.
+- ``best``: best accuracy so far, ``gap``: exact optimum minus it, the regret (accuracy
+  points as a fraction), ``hit``: whether the optimum was found; :func:`queries_to_optimum`.
+  (A hypervolume says little with one objective; :meth:`FrontReference.nhv` still stays in
+  ``[0, 1]`` there, 1 exactly when the optimum is found.)
 
 Examples
 --------
@@ -96,7 +98,7 @@ class FrontReference:
         self.span = np.where(span > 0, span, 1.0)
         self._hv = HV(ref_point=np.full(self.n_obj, REF_POINT))
         self._igd = IGDPlus(self.normalize(front))
-        self.hv_front = float(self._hv(self.normalize(front))) if self.n_obj > 1 else 1.0
+        self.hv_front = float(self._hv(self.normalize(front)))
         self._front_keys = {tuple(r) for r in front}
 
     @classmethod
@@ -109,7 +111,16 @@ class FrontReference:
         return (np.atleast_2d(F) - self.ideal) / self.span
 
     def nhv(self, F) -> float:
-        """Normalised hypervolume of the points ``F`` ``(n, m)``: 1.0 when the front is covered."""
+        """Normalised hypervolume of the points ``F`` ``(n, m)``: 1.0 when the front is covered.
+
+        Never above 1. With one objective it is ``1 - regret / REF_POINT`` (1.0 exactly when
+        the optimum is found); the single-objective metrics of :func:`convergence` (``best``,
+        ``gap``, ``hit``) say the same more plainly.
+
+        >>> ref = FrontReference([[0.25]])          # one objective: the optimum error 0.25
+        >>> ref.nhv([[0.25], [0.4]]), round(ref.nhv([[0.36]]), 3)
+        (1.0, 0.9)
+        """
         F = np.atleast_2d(F)
         if len(F) == 0:
             return 0.0
