@@ -6,20 +6,22 @@ Insight, Statement, Personality, Experiment) with the best cells found so far an
 accuracy, and proposes one new cell; it is evaluated, the best are kept, and an invalid or
 already-evaluated proposal is replaced by a random unseen cell (the *random fallback*).
 
+LLMO speaks to its model exactly as the LLM operators do: the same client contract
+(:class:`~pymoo_arnas.llm.LLMClient`, so any backend or a
+:class:`~pymoo_arnas.llm.ReplayClient` tape), the same CRISPE prompt template
+(:mod:`pymoo_arnas.llm.prompts`, asking for ``n=1`` cell), the same answer schema
+(:func:`~pymoo_arnas.llm.prompts.answer_schema`) and the same parser
+(:func:`~pymoo_arnas.llm.parsing.parse_cells`). A failed call falls back to a random cell,
+except an unreachable model or a replay off its tape, which stop the run.
+
 Unlike the paper's code, a genome here is decoded to exactly the cell whose edges carry
 those operations (:mod:`pymoo_arnas.space`), so the model's edits have their meaning.
-
-The client is anything with ``complete(prompt, system=None, schema=None, tag=None)``
-returning a string or an object with ``.text`` (the :mod:`pymoo_arnas.llm` clients,
-including :class:`~pymoo_arnas.llm.ReplayClient`); a bare ``complete(prompt)`` works too.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import logging
-import re
 
 import numpy as np
 from pymoo.core.algorithm import Algorithm
@@ -27,28 +29,19 @@ from pymoo.core.population import Population
 from pymoo.util.display.single import SingleObjectiveOutput
 from pymoo.util.optimum import filter_optimum
 
-from pymoo_arnas.space import EDGES, N_EDGES, N_OPS, N_UNIQUE, OPS, class_of_code, encode
+from pymoo_arnas.llm.base import LLMClient, LLMError, LLMFatalError
+from pymoo_arnas.llm.parsing import parse_cells
+from pymoo_arnas.llm.prompts import DEFAULT_TEMPLATE, PromptContext, PromptTemplate, answer_schema
+from pymoo_arnas.space import N_EDGES, N_OPS, N_UNIQUE, class_of_code, encode
 
 log = logging.getLogger(__name__)
 
-CRISPE_TEMPLATE = """\
-Capacity and role: You are an expert in neural architecture search and adversarial robustness.
-Insight: We search the NAS-Bench-201 cell space. A cell has 4 nodes and 6 edges {edges}; each edge
-carries one operation: {ops}. A cell is written as a list of 6 integers, the operation on each edge
-in that order. The networks were trained on {dataset} and are scored by {objective}.
-The best cells evaluated so far, with their {objective} in percent (higher is better):
-{history}
-Statement: Propose one new cell, different from all cells above, that you expect to score higher.
-Personality: Be concise and precise; think like an optimisation algorithm that balances
-exploiting the best cells with exploring new operations.
-Experiment: Answer with only a JSON list of 6 integers in 0..{max_op}, e.g. [3, 1, 2, 3, 0, 4].
-"""
+CRISPE_TEMPLATE = DEFAULT_TEMPLATE
+"""The CRISPE prompt LLMO uses: the LLM operators' default template
+(:data:`pymoo_arnas.llm.prompts.DEFAULT_TEMPLATE`), asked for one cell."""
 
-_ROW_RE = re.compile(r"\[" + r"\s*,".join([r"\s*(-?\d+)"] * N_EDGES) + r"\s*\]")
-
-
-def _text(resp) -> str:
-    return resp if isinstance(resp, str) else str(getattr(resp, "text", resp))
+TASK_LLMO = ("Propose a cell you expect to score higher than the best cells listed, balancing "
+             "exploitation of the best cells with exploration of new operations.")
 
 
 def parse_one_cell(text: str):
@@ -59,17 +52,8 @@ def parse_one_cell(text: str):
     >>> parse_one_cell("no idea") is None
     True
     """
-    try:
-        from pymoo_arnas.llm.parsing import parse_cells  # the LLM package's robust parser
-
-        X = parse_cells(text).X
-        return X[0] if len(X) else None
-    except ImportError:  # pragma: no cover - the LLM package is part of the project
-        for m in _ROW_RE.finditer(text or ""):
-            g = np.array([int(v) for v in m.groups()], dtype=np.int64)
-            if ((g >= 0) & (g < N_OPS)).all():
-                return g
-        return None
+    X = parse_cells(text).X
+    return X[0] if len(X) else None
 
 
 class LLMO(Algorithm):
@@ -77,14 +61,16 @@ class LLMO(Algorithm):
 
     Parameters
     ----------
-    llm : object
-        The client (see the module docstring).
+    llm : LLMClient
+        The backend (:class:`~pymoo_arnas.llm.OpenAIClient`,
+        :class:`~pymoo_arnas.llm.GeminiClient`, :class:`~pymoo_arnas.llm.ReplayClient`, ...).
     n_history : int
         Best cells shown in each prompt.
     n_init : int
         Random cells evaluated before the first call (the paper starts from one).
-    template : str, optional
-        A CRISPE prompt with ``{edges} {ops} {dataset} {objective} {history} {max_op}``.
+    template : str or PromptTemplate, optional
+        The prompt (placeholders of :mod:`pymoo_arnas.llm.prompts`); default the CRISPE
+        template of the LLM operators.
 
     Attributes
     ----------
@@ -96,15 +82,21 @@ class LLMO(Algorithm):
     def __init__(self, llm=None, n_history: int = 10, n_init: int = 1, template=None, **kwargs):
         kwargs.setdefault("output", SingleObjectiveOutput())
         super().__init__(**kwargs)
-        if llm is None or not hasattr(llm, "complete"):
+        if not isinstance(llm, LLMClient):
             raise ValueError(
-                "llmo needs an LLM client with a complete(prompt) method, e.g. "
-                "pymoo_arnas.llm.GeminiClient(...) or ReplayClient(tape)"
+                "llmo needs an LLM client (an LLMClient such as "
+                "pymoo_arnas.llm.GeminiClient(...), OpenAIClient(...) or ReplayClient(tape)); "
+                f"got {type(llm).__name__}"
             )
+        if template is None or isinstance(template, str):
+            template = PromptTemplate(template)
+        if not isinstance(template, PromptTemplate):
+            raise ValueError(
+                f"template must be a str or PromptTemplate; got {type(template).__name__}")
         self.llm = llm
         self.n_history = int(n_history)
         self.n_init = max(int(n_init), 1)
-        self.template = CRISPE_TEMPLATE if template is None else template
+        self.template = template
         self.n_calls = 0
         self.n_fallbacks = 0
 
@@ -137,38 +129,27 @@ class LLMO(Algorithm):
             if not self._seen[self._class[self._code(g)]]:
                 return g
 
-    def _prompt(self) -> str:
+    def _context(self) -> PromptContext:
         order = np.argsort(self._hist_f, kind="stable")[: self.n_history]
-        lines = [
-            f"{json.dumps(self._hist_X[i].tolist())}: {100 * (1 - self._hist_f[i]):.2f}"
-            for i in order
-        ]
-        col = getattr(self.problem, "columns", ("accuracy",))[0]
-        return self.template.format(
-            edges=", ".join(f"{a}->{b}" for a, b in EDGES),
-            ops=", ".join(f"{i} {o}" for i, o in enumerate(OPS)),
-            dataset=getattr(self.problem, "dataset", "the dataset"),
-            objective=f"accuracy ({col})",
-            history="\n".join(lines),
-            max_op=N_OPS - 1,
-        )
+        X = np.array([self._hist_X[i] for i in order], dtype=np.int64).reshape(-1, N_EDGES)
+        f = np.array([self._hist_f[i] for i in order], dtype=float)
+        columns = list(getattr(self.problem, "columns", None) or [])
+        is_acc = bool(len(f)) and bool(np.all((f >= 0) & (f <= 1)))
+        return PromptContext(n=1, task=TASK_LLMO,
+                             dataset=getattr(self.problem, "dataset", ""),
+                             objectives=columns[:1] if is_acc else [], X=X,
+                             values=(100 * (1 - f) if is_acc else f)[:, None], maximise=is_acc)
 
     def _ask(self):
-        prompt = self._prompt()
+        prompt, system = self.template.render(self._context())
         self.n_calls += 1
         try:
-            try:
-                resp = self.llm.complete(
-                    prompt,
-                    system=None,
-                    schema={"type": "array", "items": {"enum": list(range(N_OPS))},
-                            "minItems": N_EDGES, "maxItems": N_EDGES},
-                    tag=f"llmo/{self.n_calls}",
-                )
-            except TypeError:
-                resp = self.llm.complete(prompt)
-            g = parse_one_cell(_text(resp))
-        except Exception as exc:  # noqa: BLE001 - any failure falls back to a random cell
+            resp = self.llm.complete(prompt, system=system, schema=answer_schema(1),
+                                     tag=f"llmo/{self.n_calls}")
+            g = parse_one_cell(resp.text)
+        except LLMFatalError:  # unreachable model, replay off its tape: stop the run
+            raise
+        except LLMError as exc:
             log.warning("llmo: LLM call %d failed (%s); random fallback", self.n_calls, exc)
             g = None
         if g is None or self._seen[self._class[self._code(g)]]:

@@ -1,11 +1,12 @@
 """LLM backends for the LLM operators: OpenAI(-compatible), Gemini, and tape replay.
 
-All backends share one small interface (:class:`LLMClient`): ``complete(prompt, system=,
-schema=, tag=)`` returns an :class:`LLMResponse`; ``usage`` counts calls, tokens, failures
-and seconds. Retries with exponential backoff and jitter, timeouts, a call cap, JSONL
-recording (``record=``) and an on-disk cache (``cache=``) are common to all. The optional
-SDKs (``openai``, ``google-genai``, ``google-generativeai``) are imported only when a
-request is made.
+Every backend subclasses the abstract :class:`LLMClient` and implements only the provider
+call; ``complete(prompt, system=, schema=, tag=)`` returns an :class:`LLMResponse` and
+``usage`` counts calls, tokens, failures and seconds. Retries with exponential backoff,
+jitter and ``Retry-After``, timeouts, a call cap, JSONL recording (``record=``), an on-disk
+cache (``cache=``) and the stop on an unreachable model live once in the base class. A
+client whose SDK (``openai``, ``google-genai``, ``google-generativeai``) is not installed
+fails at construction, saying ``pip install "pymoo-arnas[llm]"``.
 
 Examples
 --------
@@ -17,20 +18,33 @@ Examples
 False
 """
 
-from pymoo_arnas.llm.base import LLMCallCapReached, LLMClient, LLMError, LLMResponse, Usage
+from pymoo_arnas.llm.base import (
+    LLMCallCapReached,
+    LLMClient,
+    LLMError,
+    LLMFatalError,
+    LLMResponse,
+    LLMUnreachable,
+    ReplayMismatch,
+    Usage,
+)
 from pymoo_arnas.llm.gemini_client import GeminiClient
 from pymoo_arnas.llm.openai_client import OpenAIClient
 from pymoo_arnas.llm.prompts import PromptTemplate
-from pymoo_arnas.llm.replay import ReplayClient
+from pymoo_arnas.llm.replay import ReplayClient, TapeError
 
 __all__ = [
     "GeminiClient",
     "LLMCallCapReached",
     "LLMClient",
     "LLMError",
+    "LLMFatalError",
     "LLMResponse",
+    "LLMUnreachable",
     "OpenAIClient",
     "PromptTemplate",
     "ReplayClient",
+    "ReplayMismatch",
+    "TapeError",
     "Usage",
 ]

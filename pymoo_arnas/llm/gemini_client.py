@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
-from pymoo_arnas.llm.base import LLMClient
+from pymoo_arnas.llm.base import LLM_EXTRA, LLMClient, redact_url, require_module
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +72,6 @@ class GeminiClient(LLMClient):
     def __init__(self, model: str = "gemini-2.0-flash", api_key: str | None = None,
                  base_url: str | None = None, sdk: str = "auto", structured: bool = True,
                  **kwargs) -> None:
-        super().__init__(model, **kwargs)
         if sdk not in SDKS:
             raise ValueError(f"sdk={sdk!r} is not known; expected one of {SDKS}")
         if sdk == "auto":
@@ -82,22 +80,22 @@ class GeminiClient(LLMClient):
             elif _has("google.generativeai"):
                 sdk = "google-generativeai"
             else:
-                raise ImportError("GeminiClient needs google-genai (or google-generativeai): "
-                                  "pip install 'pymoo-arnas[llm]'")
+                raise ImportError(f"GeminiClient needs google-genai (or google-generativeai), "
+                                  f"which is not installed: {LLM_EXTRA}")
+        require_module("google.genai" if sdk == "google-genai" else "google.generativeai",
+                       f"GeminiClient(sdk={sdk!r})")
+        super().__init__(model, **kwargs)
         self.sdk = sdk
         self.base_url = base_url
-        key = api_key or os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
-        if not key:
-            if base_url is None:
-                raise ValueError("no Gemini API key: pass api_key= or set GEMINI_API_KEY "
-                                 "(or GOOGLE_API_KEY)")
-            key = "no-key-needed"
-        self._api_key = key
+        self._init_key(api_key, ("GEMINI_API_KEY", "GOOGLE_API_KEY"), needed=base_url is None,
+                       dummy="no-key-needed",
+                       hint="no Gemini API key: pass api_key= or set GEMINI_API_KEY "
+                            "(or GOOGLE_API_KEY)")
         self.structured = bool(structured)
         self._sdk = None
 
-    def _secrets(self):
-        return (self._api_key,)
+    def _key_env_hint(self) -> str:
+        return "GEMINI_API_KEY or GOOGLE_API_KEY"
 
     def params(self) -> dict:
         return {**super().params(), "structured": self.structured}
@@ -168,31 +166,6 @@ class GeminiClient(LLMClient):
             return self._call_genai(prompt, system, schema)
         return self._call_legacy(prompt, system, schema)
 
-    def _retryable(self, exc) -> bool:
-        import httpx
-
-        if isinstance(exc, (httpx.TransportError, TimeoutError, ConnectionError)):
-            return True
-        code = getattr(exc, "code", None)
-        if isinstance(code, int) and (code == 429 or code >= 500):
-            return True
-        try:
-            import requests
-
-            if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
-                return True
-        except ImportError:  # pragma: no cover
-            pass
-        try:
-            from google.api_core import exceptions as gexc
-
-            if isinstance(exc, (gexc.TooManyRequests, gexc.ServerError, gexc.DeadlineExceeded,
-                                gexc.RetryError)):
-                return True
-        except ImportError:  # pragma: no cover
-            pass
-        return False
-
     def __repr__(self) -> str:
-        base = "" if self.base_url is None else f", base_url={self.base_url!r}"
+        base = "" if self.base_url is None else f", base_url={redact_url(self.base_url)!r}"
         return f"GeminiClient(model={self.model!r}{base}, sdk={self.sdk!r})"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 
-from pymoo_arnas.llm.base import LLMClient
+from pymoo_arnas.llm.base import LLMClient, redact_url, require_module
 
 log = logging.getLogger(__name__)
 
@@ -52,29 +51,25 @@ class OpenAIClient(LLMClient):
 
     def __init__(self, model: str = "gpt-4o-mini", base_url: str | None = None,
                  api_key: str | None = None, structured: str = "auto", **kwargs) -> None:
+        require_module("openai", "OpenAIClient")
         super().__init__(model, **kwargs)
         if structured not in STRUCTURED_MODES:
             raise ValueError(
                 f"structured={structured!r} is not a known mode; expected one of {STRUCTURED_MODES}"
             )
         self.base_url = base_url
-        key = api_key or os.environ.get("OPENAI_API_KEY")
-        if not key:
-            if base_url is None:
-                raise ValueError(
-                    "no OpenAI API key: pass api_key= or set OPENAI_API_KEY (or give base_url= "
-                    "of an OpenAI-compatible server that needs none)"
-                )
-            key = "sk-no-key-needed"
-        self._api_key = key
+        self._init_key(api_key, ("OPENAI_API_KEY",), needed=base_url is None,
+                       dummy="sk-no-key-needed",
+                       hint="no OpenAI API key: pass api_key= or set OPENAI_API_KEY (or give "
+                            "base_url= of an OpenAI-compatible server that needs none)")
         if structured == "auto":
             official = base_url is None or "api.openai.com" in base_url
             structured = "json_schema" if official else "json_object_schema"
         self.structured = structured
         self._sdk = None
 
-    def _secrets(self):
-        return (self._api_key,)
+    def _key_env_hint(self) -> str:
+        return "OPENAI_API_KEY"
 
     def params(self) -> dict:
         # not the base_url: a local server restarted on another port is the same model
@@ -82,25 +77,12 @@ class OpenAIClient(LLMClient):
 
     def _client(self):
         if self._sdk is None:
-            try:
-                import openai
-            except ImportError as exc:  # pragma: no cover - depends on the install
-                raise ImportError(
-                    "OpenAIClient needs the openai package: pip install 'pymoo-arnas[llm]'"
-                ) from exc
-            # retries are ours (with jitter and counting), so the SDK's are off
+            import openai
+
+            # retries are ours (with jitter, Retry-After and counting), so the SDK's are off
             self._sdk = openai.OpenAI(api_key=self._api_key, base_url=self.base_url,
                                       timeout=self.timeout, max_retries=0)
         return self._sdk
-
-    def _retryable(self, exc) -> bool:
-        import openai
-
-        if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError,
-                            openai.RateLimitError, openai.InternalServerError)):
-            return True
-        status = getattr(exc, "status_code", None)
-        return status is not None and (status == 429 or status >= 500)
 
     def _format_kwargs(self, mode, schema):
         if schema is None or mode == "none":
@@ -145,5 +127,5 @@ class OpenAIClient(LLMClient):
         return text or "", p_tok or 0, c_tok or 0
 
     def __repr__(self) -> str:
-        base = "" if self.base_url is None else f", base_url={self.base_url!r}"
+        base = "" if self.base_url is None else f", base_url={redact_url(self.base_url)!r}"
         return f"OpenAIClient(model={self.model!r}{base}, structured={self.structured!r})"

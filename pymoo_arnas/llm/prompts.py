@@ -15,6 +15,8 @@ A template is a :meth:`str.format` string over these placeholders:
 ``{ops}``        ``0 none, 1 skip_connect, 2 nor_conv_1x1, 3 nor_conv_3x3, 4 avg_pool_3x3``
 ``{edges}``      the 6 edges in words, in genome order
 ``{examples}``   evaluated cells with their values, best first (or a line saying there are none)
+``{avoid}``      evaluated cells one edge away from the examples, not to be proposed again
+                 (empty, or a line that starts with a newline)
 ``{format}``     the exact JSON shape of the answer
 ========== =================================================================================
 
@@ -27,7 +29,7 @@ Examples
 >>> PromptTemplate("Give {k} cells")
 Traceback (most recent call last):
 ...
-ValueError: prompt template names the unknown placeholder(s) {k}; expected some of {n}, {task}, {dataset}, {objectives}, {ops}, {edges}, {examples}, {format} (and {n} is required)
+ValueError: prompt template names the unknown placeholder(s) {k}; expected some of {n}, {task}, {dataset}, {objectives}, {ops}, {edges}, {examples}, {avoid}, {format} (and {n} is required)
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ import numpy as np
 
 from pymoo_arnas.space import EDGES, N_EDGES, N_OPS, OPS
 
-PLACEHOLDERS = ("n", "task", "dataset", "objectives", "ops", "edges", "examples", "format")
+PLACEHOLDERS = ("n", "task", "dataset", "objectives", "ops", "edges", "examples", "avoid",
+                "format")
 
 DEFAULT_SYSTEM = (
     "You are an expert in neural architecture search and in the adversarial robustness of "
@@ -50,7 +53,7 @@ DEFAULT_TEMPLATE = """\
 Insight: we search NAS-Bench-201 cells on {dataset} for {objectives}. A cell is a small graph \
 with nodes 0 (input) to 3 (output); each of its 6 edges carries one operation: {ops}. A cell \
 is written as a list of 6 operation numbers, one per edge, in this order: {edges}.
-{examples}
+{examples}{avoid}
 Statement: {task} Propose exactly {n} new cells, all different from each other and from the \
 cells listed above.
 Personality: be concise and precise; no explanations.
@@ -119,6 +122,8 @@ class PromptContext:
         Their objective values as shown (accuracy in %, or raw F).
     maximise : bool
         Whether ``values`` are maximised (accuracies) or minimised (raw F).
+    avoid : ndarray, shape (m, 6)
+        Cells already evaluated near the examples: the model is told not to propose them.
     """
 
     n: int
@@ -128,6 +133,7 @@ class PromptContext:
     X: np.ndarray = field(default_factory=lambda: np.empty((0, N_EDGES), dtype=np.int64))
     values: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     maximise: bool = True
+    avoid: np.ndarray = field(default_factory=lambda: np.empty((0, N_EDGES), dtype=np.int64))
 
 
 class PromptTemplate:
@@ -180,6 +186,16 @@ class PromptTemplate:
             lines.append(f"[{', '.join(str(int(g)) for g in x)}] -> {vals}")
         return "\n".join(lines)
 
+    @staticmethod
+    def avoid_block(ctx: PromptContext) -> str:
+        """The cells not to propose again, as one line after a newline ("" if none)."""
+        avoid = np.asarray(ctx.avoid).reshape(-1, N_EDGES)
+        if len(avoid) == 0:
+            return ""
+        cells = ", ".join(f"[{', '.join(str(int(g)) for g in x)}]" for x in avoid)
+        return (f"\nAlready evaluated, one edge away from the cells above (do not propose "
+                f"these again): {cells}")
+
     def render(self, ctx: PromptContext) -> tuple[str, str | None]:
         """Return ``(user_message, system_message)`` for a context."""
         if int(ctx.n) < 1:
@@ -200,6 +216,7 @@ class PromptTemplate:
             "ops": ", ".join(f"{i} {op}" for i, op in enumerate(OPS)),
             "edges": describe_edges(),
             "examples": self.examples_block(ctx),
+            "avoid": self.avoid_block(ctx),
             "format": answer_format(int(ctx.n)),
         }
         return self.template.format(**values), (self.system or None)

@@ -36,8 +36,9 @@ Examples
 (2, 4, 4)
 >>> from pymoo_arnas.operators import llm_summary
 >>> print(llm_summary(res.algorithm))      # doctest: +ELLIPSIS
-LLMSampling: 1 LLM calls (0 failed), 10 cells wanted, 10 asked, 2 returned, 2 valid ...
-LLMMutation: 2 LLM calls (0 failed), ...
+LLM: 2 of 34 wanted cells from the LLM, 32 (94%) from the FALLBACK; 3 LLM calls (0 failed)
+LLMSampling: 2 of 10 wanted cells from the LLM, 8 (80%) from the FALLBACK; 1 LLM calls ...
+LLMMutation: 0 of 24 wanted cells from the LLM, 24 (100%) from the FALLBACK; 2 LLM calls ...
 AllConv(model='toy'): 3 calls, 300 prompt + 60 completion tokens, 0 failures, ...
 """
 
@@ -52,7 +53,7 @@ from pymoo.core.mutation import Mutation
 from pymoo.core.sampling import Sampling
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from pymoo_arnas.llm.base import LLMClient, LLMError
+from pymoo_arnas.llm.base import LLMClient, LLMError, LLMFatalError
 from pymoo_arnas.llm.parsing import parse_cells
 from pymoo_arnas.llm.prompts import PromptContext, PromptTemplate, answer_schema
 from pymoo_arnas.operators.classic import CellSampling, RandomResetMutation
@@ -118,12 +119,23 @@ class LLMOperatorStats:
         memo[id(self)] = self
         return self
 
+    @property
+    def llm_share(self) -> float:
+        """Share of the wanted cells that came from the LLM (``used / wanted``; 0 if none)."""
+        return self.used / self.wanted if self.wanted else 0.0
+
+    def headline(self) -> str:
+        """What matters first: cells from the LLM vs the fallback, and failed calls."""
+        failed = (f"{self.llm_failures} of {self.llm_calls} LLM calls FAILED"
+                  if self.llm_failures else f"{self.llm_calls} LLM calls (0 failed)")
+        fb = (f"{self.fallback} ({self.fallback / self.wanted:.0%}) from the FALLBACK"
+              if self.fallback else "0 from the fallback")
+        return f"{self.used} of {self.wanted} wanted cells from the LLM, {fb}; {failed}"
+
     def __str__(self) -> str:
-        return (f"{self.llm_calls} LLM calls ({self.llm_failures} failed), {self.wanted} cells "
-                f"wanted, {self.asked} "
-                f"asked, {self.returned} returned, {self.valid} valid ({self.repaired} repaired, "
-                f"{self.invalid} invalid), {self.duplicates} duplicates dropped, {self.used} used "
-                f"({self.reused} reused), {self.fallback} from the fallback")
+        return (f"{self.headline()}; {self.asked} asked, {self.returned} returned, "
+                f"{self.valid} valid ({self.repaired} repaired, {self.invalid} invalid), "
+                f"{self.duplicates} duplicates dropped, {self.reused} reused")
 
 
 def _classes(X) -> np.ndarray:
@@ -136,7 +148,7 @@ class _LLMProposer:
 
     task = "sample"
 
-    def _setup(self, llm, template, n_examples, batch_size, max_workers):
+    def _setup(self, llm, template, n_examples, batch_size, max_workers, n_avoid=0):
         if not isinstance(llm, LLMClient):
             raise ValueError(f"llm must be an LLMClient (OpenAIClient, GeminiClient, "
                              f"ReplayClient, ...); got {type(llm).__name__}")
@@ -151,6 +163,9 @@ class _LLMProposer:
             raise ValueError(f"batch_size must be >= 1 or None; got {batch_size!r}")
         if int(max_workers) < 1:
             raise ValueError(f"max_workers must be >= 1; got {max_workers!r}")
+        if int(n_avoid) < 0:
+            raise ValueError(f"n_avoid must be >= 0; got {n_avoid!r}")
+        self.n_avoid = int(n_avoid)
         self.llm = llm
         self.template = template
         self.n_examples = int(n_examples)
@@ -191,7 +206,27 @@ class _LLMProposer:
         if not maximise:
             objectives = []
         return PromptContext(n=n, task=self.task, dataset=getattr(problem, "dataset", ""),
-                             objectives=objectives, X=X, values=values, maximise=maximise)
+                             objectives=objectives, X=X, values=values, maximise=maximise,
+                             avoid=self._near(problem, algorithm, X))
+
+    def _near(self, problem, algorithm, X) -> np.ndarray:
+        """Up to ``n_avoid`` evaluated cells one edge away from the examples ``X``, the most
+        recently evaluated first: ``(m, 6)``."""
+        if self.n_avoid == 0 or len(X) == 0:
+            return np.empty((0, N_EDGES), np.int64)
+        log = getattr(problem, "query_log", None)
+        cols = [f"x{i}" for i in range(N_EDGES)]
+        if log is not None and len(log) and all(c in log for c in cols):
+            E = log[cols].to_numpy(dtype=np.int64)[::-1]
+        else:
+            pop = getattr(algorithm, "pop", None) if algorithm is not None else None
+            if pop is None or len(pop) == 0:
+                return np.empty((0, N_EDGES), np.int64)
+            E = validate(pop.get("X"))
+        dist = (E[:, None, :] != np.asarray(X)[None, :, :]).sum(axis=2).min(axis=1)
+        near = E[dist == 1]
+        _, first = np.unique(near, axis=0, return_index=True)
+        return near[np.sort(first)][: self.n_avoid]
 
     # ------------------------------------------------------------------ exclusion
 
@@ -213,6 +248,8 @@ class _LLMProposer:
     def _request(self, prompt, system, n, tag):
         try:
             resp = self.llm.complete(prompt, system=system, schema=answer_schema(n), tag=tag)
+        except LLMFatalError:  # unreachable model, replay off its tape: stop the run
+            raise
         except LLMError as exc:
             log.warning("%s: LLM request %s failed (%s); the fallback fills in",
                         self.name, tag, exc)
@@ -377,6 +414,10 @@ class LLMMutation(_LLMProposer, Mutation):
     n_examples : int
         Elite cells shown in the prompt, best first (non-dominated rank, then the first
         objective). Default 10.
+    n_avoid : int
+        Cells already evaluated one edge away from the elite shown, listed in the prompt as
+        not to be proposed again (the most recent first; default 20, 0 for none), so the
+        model can avoid repeats that would be dropped.
     template : str or PromptTemplate, optional
         Prompt; default the CRISPE template.
     batch_size, max_workers : int, optional
@@ -400,11 +441,11 @@ class LLMMutation(_LLMProposer, Mutation):
     task = "mutate"
 
     def __init__(self, llm, fallback=None, share=1.0, n_examples=10, template=None,
-                 batch_size=None, max_workers=4, prob=1.0):
+                 batch_size=None, max_workers=4, prob=1.0, n_avoid=20):
         Mutation.__init__(self, prob=prob)
         if not 0.0 <= float(share) <= 1.0:
             raise ValueError(f"share must be in [0, 1]; got {share!r}")
-        self._setup(llm, template, n_examples, batch_size, max_workers)
+        self._setup(llm, template, n_examples, batch_size, max_workers, n_avoid)
         self.fallback = RandomResetMutation() if fallback is None else fallback
         self.share = float(share)
 
@@ -436,7 +477,9 @@ def llm_summary(algorithm) -> str:
     Returns
     -------
     str
-        Empty when the algorithm has no LLM operator.
+        A first line ``LLM: ...`` with the cells that came from the LLM and from the
+        fallback and the failed calls, then one line per operator and per client; empty
+        when the algorithm has no LLM operator.
     """
     ops = []
     for op in (getattr(getattr(algorithm, "initialization", None), "sampling", None),
@@ -445,7 +488,14 @@ def llm_summary(algorithm) -> str:
                getattr(algorithm, "mutation", None)):
         if isinstance(op, _LLMProposer) and all(op.stats is not o.stats for o in ops):
             ops.append(op)
-    lines = [f"{op.name}: {op.stats}" for op in ops]
+    if not ops:
+        return ""
+    total = LLMOperatorStats()
+    for op in ops:
+        for f in fields(total):
+            setattr(total, f.name, getattr(total, f.name) + getattr(op.stats, f.name))
+    lines = [f"LLM: {total.headline()}"]
+    lines += [f"{op.name}: {op.stats}" for op in ops]
     clients = []
     for op in ops:
         if all(op.llm is not c for c in clients):

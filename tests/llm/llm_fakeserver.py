@@ -26,6 +26,7 @@ class Reply:
     delay: float = 0.0
     prompt_tokens: int = 11
     completion_tokens: int = 7
+    headers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -83,10 +84,10 @@ def more(extra=5, seed=200):
     return lambda req: Reply(text=_cells_text(rng.integers(0, 5, size=(req.n_asked + extra, 6))))
 
 
-def status(code, delay=0.0):
+def status(code, delay=0.0, headers=None, message=None):
     return lambda req: Reply(status=code, raw=json.dumps(
-        {"error": {"code": code, "message": f"scripted {code}", "status": "UNAVAILABLE"}}),
-        delay=delay)
+        {"error": {"code": code, "message": message or f"scripted {code}",
+                   "status": "UNAVAILABLE"}}), delay=delay, headers=dict(headers or {}))
 
 
 def slow(seconds, then=None):
@@ -172,13 +173,15 @@ class FakeLLMServer:
                                           "candidatesTokenCount": reply.completion_tokens,
                                           "totalTokenCount": reply.prompt_tokens + reply.completion_tokens}})
                 try:
-                    self._send(reply.status, payload)
+                    self._send(reply.status, payload, reply.headers)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            def _send(self, code, payload):
+            def _send(self, code, payload, headers=None):
                 data = payload.encode()
                 self.send_response(code)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, str(v))
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

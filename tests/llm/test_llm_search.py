@@ -47,7 +47,8 @@ ANSWERS = {
     "429": lambda: fs.status(429),
     "500": lambda: fs.status(500),
     "prose+names": lambda: fs.text(
-        "Here you go:\n```json\n[[\"nor_conv_3x3\", \"skip\", \"conv1x1\", 3, 3, 9], [1, 2]]\n```"),
+        "Here you go:\n```json\n[[\"nor_conv_3x3\", \"skip\", \"conv1x1\", 3, 3, 4, 4], [1, 2], "
+        "[3, 3, 3, 3, 3, 9]]\n```"),
 }
 
 
@@ -78,7 +79,8 @@ def test_search_completes_for_every_answer_kind(fake_llm, problem, kind):
     if kind == "fewer":
         assert 0 < m.stats.used <= 2 * n_mating
     if kind == "prose+names":
-        assert s.stats.valid == 1 and s.stats.repaired == 1 and s.stats.invalid == 1
+        # names read, the 7th value cut (repaired), a short cell and an op 9 invalid
+        assert s.stats.valid == 1 and s.stats.repaired == 1 and s.stats.invalid == 2
 
 
 def test_known_cell_is_evaluated_and_counts_match(fake_llm, problem):

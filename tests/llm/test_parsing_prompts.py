@@ -23,9 +23,10 @@ from pymoo_arnas.space import OPS, to_arch_str
      [[0, 1, 2, 3, 4, 0]], 0, 0),
     ('[["zero","identity","conv1x1","conv 3x3","avg-pool","3"]]', [[0, 1, 2, 3, 4, 3]], 0, 0),
     ("[[1,2,3,4,0,1], [2,3", [[1, 2, 3, 4, 0, 1]], 0, 0),  # cut at max_tokens
-    ("[[-1, 2, 3, 7, 0, 1.0]]", [[0, 2, 3, 4, 0, 1]], 1, 0),  # clipped
+    ("[[-1, 2, 3, 7, 0, 1.0]]", [], 0, 1),  # out of range: an invalid proposal
+    ("[[1, 2, 3, 4, 0, 1.0]]", [[1, 2, 3, 4, 0, 1]], 0, 0),  # an integral float is an integer
     ("[[1, 2, 3, 4, 0, 1, 2, 2]]", [[1, 2, 3, 4, 0, 1]], 1, 0),  # truncated
-    ("[[1, 2.5, 3, 4, 0, 1]]", [[1, 2, 3, 4, 0, 1]], 1, 0),  # rounded
+    ("[[1, 2.5, 3, 4, 0, 1]]", [], 0, 1),  # not an integer: invalid
     ("[[1, 2, 3], [1, 2, 3, 4, 0, 1]]", [[1, 2, 3, 4, 0, 1]], 0, 1),  # short: dropped
     ('[["conv5x5", 1, 1, 1, 1, 1]]', [], 0, 1),  # unknown op: dropped
     ('[{"cell": [1,1,1,1,1,1], "why": "skip"}, {"genome": "[2,2,2,2,2,2]"}]', [[1] * 6, [2] * 6], 0, 0),
@@ -107,4 +108,4 @@ def test_describe_objective(col, words):
 
 def test_default_template_names_every_placeholder():
     assert set(PromptTemplate(DEFAULT_TEMPLATE).fields) == {
-        "n", "task", "dataset", "objectives", "ops", "edges", "examples", "format"}
+        "n", "task", "dataset", "objectives", "ops", "edges", "examples", "avoid", "format"}

@@ -190,7 +190,7 @@ def test_llm_summary_lists_operators_and_backend_once(problem):
                 eliminate_duplicates=CellDuplicateElimination())
     res = minimize(problem, alg, ("n_gen", 2), seed=1)
     lines = llm_summary(res.algorithm).splitlines()
-    assert [ln.split(":")[0] for ln in lines] == ["LLMSampling", "LLMMutation",
+    assert [ln.split(":")[0] for ln in lines] == ["LLM", "LLMSampling", "LLMMutation",
                                                   "Scripted(model='scripted')"]
-    assert "2 calls" in lines[2]
+    assert "2 calls" in lines[3]
     assert llm_summary(NSGA2(pop_size=4)) == ""
