@@ -72,27 +72,20 @@ def kept(args) -> str:
 def run_sweep(args, problems, algorithms, n_seeds, budget, mode):
     """Run the sweep of a sub-command and load its runs.
 
-    ``--pop-size`` goes to the algorithms whose record takes a population size; algorithms
-    that need an LLM client are refused (they run from the Python API).
+    ``--pop-size`` goes to the algorithms whose registry record takes a population size;
+    algorithms that need an LLM client are refused (they run from the Python API).
     """
     from pymoo_arnas.algorithms import get_record
-    from pymoo_arnas.experiments.runner import load_runs, plan, sweep
+    from pymoo_arnas.experiments.runner import sweep
 
-    plan(problems, algorithms, n_seeds, budget, mode)  # validate everything before running
-    records = [get_record(a) for a in algorithms]
-    llm = [r.name for r in records if r.needs_llm]
+    llm = [a for a in algorithms if get_record(a).needs_llm]
     if llm:
         raise CLIError(f"algorithm{'s' * (len(llm) > 1)} {', '.join(llm)} need an LLM client; "
                        "use the Python API: pymoo_arnas.experiments.runner.sweep(..., "
                        "params={'llm': client})")
-    pop = {} if args.pop_size is None else {"pop_size": args.pop_size}
-    groups = ([r.name for r in records if r.takes_pop_size],
-              [r.name for r in records if not r.takes_pop_size])
-    for algos, params in zip(groups, (pop, {})):
-        if algos:
-            sweep(problems, algos, n_seeds, budget, args.out, mode, params, args.workers,
-                  args.scheduler, not args.no_progress)
-    return load_runs(args.out, plan(problems, algorithms, n_seeds, budget, mode))
+    params = {} if args.pop_size is None else {"pop_size": args.pop_size}
+    return sweep(problems, algorithms, n_seeds, budget, args.out, mode, params, args.workers,
+                 args.scheduler, not args.no_progress)
 
 
 def run(args) -> int:

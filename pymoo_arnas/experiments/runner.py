@@ -274,7 +274,9 @@ def _remove_stale_tmp(out) -> None:
 def plan(problems, algorithms, seeds, budget, mode="unique", params=None) -> list:
     """The :class:`RunSpec` of every run of a sweep (validated).
 
-    ``seeds``: an int ``n`` (seeds ``0..n-1``) or a list of seeds.
+    ``seeds``: an int ``n`` (seeds ``0..n-1``) or a list of seeds. ``params`` go to every
+    algorithm, except ``pop_size`` to those that take none (their registry record says so);
+    an algorithm that needs an LLM client needs ``params={"llm": client}``.
     """
     budget = _check_budget(budget)
     if mode not in MODES:
@@ -286,8 +288,10 @@ def plan(problems, algorithms, seeds, budget, mode="unique", params=None) -> lis
         algorithms = [a for a in algorithms.split(",") if a]
     if not algorithms:
         raise ValueError("no algorithms given")
-    for a in algorithms:
-        _check_algorithm(a)
+    records = {a: _check_algorithm(a) for a in algorithms}
+    for a, record in records.items():
+        if record.needs_llm and "llm" not in (params or {}):
+            raise ValueError(f"algorithm {a!r} needs an LLM client: params={{'llm': client}}")
     seeds = list(range(int(seeds))) if np.isscalar(seeds) else [int(s) for s in seeds]
     if not seeds:
         raise ValueError("no seeds given")
@@ -298,8 +302,10 @@ def plan(problems, algorithms, seeds, budget, mode="unique", params=None) -> lis
         n_obj = len(parse_problem(p)[1])
         for a in algorithms:
             _check_algorithm(a, n_obj)
+            own = {k: v for k, v in (params or {}).items()
+                   if k != "pop_size" or records[a].takes_pop_size}
             for s in seeds:
-                specs.append(RunSpec(p, a, s, budget, mode, tuple(sorted((params or {}).items()))))
+                specs.append(RunSpec(p, a, s, budget, mode, tuple(sorted(own.items()))))
     return specs
 
 

@@ -69,6 +69,13 @@ def test_plan_expands_suites_and_seeds():
         plan(["bi"], ["de"], 1, 10)
 
 
+def test_plan_reads_the_algorithm_records():
+    specs = plan(["cifar10/clean+pgd"], ["random", "nsga2"], 1, 10, params={"pop_size": 8})
+    assert {s.algorithm: dict(s.params) for s in specs} == {"random": {}, "nsga2": {"pop_size": 8}}
+    with pytest.raises(ValueError, match="'nsga2-llm' needs an LLM client"):
+        plan(["cifar10/clean+pgd"], ["nsga2-llm"], 1, 10)
+
+
 def test_sweep_writes_skips_finished_runs_and_survives_a_crash(tmp_path, monkeypatch):
     out = tmp_path / "sweep"
     real = runner._run_spec
