@@ -35,6 +35,7 @@ def _torch_flops(model, size):
     pytest.param(16, 5, 10, 32, marks=pytest.mark.slow),
     pytest.param(16, 5, 100, 32, marks=pytest.mark.slow),
     (4, 1, 120, 16), (8, 2, 7, 8)])
+@pytest.mark.slow
 def test_params_and_flops_match_torch_exactly(C, N, n_classes, size):
     rng = np.random.default_rng(C * 100 + N)
     X = np.vstack([rng.integers(0, 5, (6, 6)), [[3] * 6, [0] * 6]])

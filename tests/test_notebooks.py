@@ -21,6 +21,7 @@ def _needs(name):
             pytest.skip("the LLM operators are not installed")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("0*.ipynb")))
 def test_notebook_runs(name):
     _needs(name)

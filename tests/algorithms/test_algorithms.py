@@ -127,6 +127,7 @@ def test_nsga2_cat_searches_any_number_of_objectives(objectives):
     assert convergence(problem)["nhv"].iloc[-1] > convergence(random)["nhv"].iloc[-1]
 
 
+@pytest.mark.slow
 def test_nsga2_cat_beats_plain_nsga2_at_a_small_budget():
     def mean_nhv(name):
         vals = []

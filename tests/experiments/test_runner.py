@@ -125,6 +125,7 @@ def test_sweep_removes_half_written_files_of_dead_processes(tmp_path):
     assert not dead.exists() and (folder / "seed0.parquet").exists()
 
 
+@pytest.mark.slow
 def test_parallel_sweeps_match_serial(tmp_path):
     args = (PROBLEMS, ["nsga2-cat", "random"], [0, 1], 30)
     serial = sweep(*args, out=tmp_path / "serial", progress=False)
@@ -136,6 +137,7 @@ def test_parallel_sweeps_match_serial(tmp_path):
     pd.testing.assert_frame_equal(a, b)
 
 
+@pytest.mark.slow
 def test_dask_cluster_at_an_address_matches_serial(tmp_path):
     distributed = pytest.importorskip("distributed")
     args = (["cifar10/clean+square"], ["nsga2-cat", "random"], [3], 25)

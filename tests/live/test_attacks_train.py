@@ -28,6 +28,7 @@ def linear_model():
     return model.eval(), d
 
 
+@pytest.mark.slow
 def test_fgsm_is_one_signed_gradient_step(linear_model):
     model, d = linear_model
     x, y = d.x_test[:50], d.y_test[:50]
@@ -38,6 +39,7 @@ def test_fgsm_is_one_signed_gradient_step(linear_model):
     assert torch.equal(fgsm(model, x, y, 0.0), x)
 
 
+@pytest.mark.slow
 def test_pgd_stays_in_the_ball_and_beats_fgsm(linear_model):
     model, d = linear_model
     x, y = d.x_test, d.y_test
@@ -97,6 +99,7 @@ def test_datasets():
         LiveData.from_datasets(train, test, name="")
 
 
+@pytest.mark.slow
 def test_train_cell_is_seeded_by_cell_and_leaves_global_rng_alone(tiny):
     metrics = ("clean", "fgsm@Linf:0.1", "pgd@Linf:0.1")
     torch.manual_seed(123)
@@ -110,6 +113,7 @@ def test_train_cell_is_seeded_by_cell_and_leaves_global_rng_alone(tiny):
     assert r1["metrics"]["pgd@Linf:0.1"] <= r1["metrics"]["clean"]
 
 
+@pytest.mark.slow
 def test_a_cell_without_signal_is_unattackable_and_guesses_one_class(tiny):
     r = train_cell([0, 0, 0, 0, 0, 0], "digits", tiny, ("clean", "pgd@Linf:0.3"))
     d = load_dataset("digits").subset(tiny.max_train, tiny.max_test)
@@ -118,6 +122,7 @@ def test_a_cell_without_signal_is_unattackable_and_guesses_one_class(tiny):
     assert r["metrics"]["pgd@Linf:0.3"] == r["metrics"]["clean"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("adv", ["fgsm", "pgd"])
 def test_adversarial_training_runs(tiny, adv):
     cfg = tiny.replace(adv=adv, adv_eps=0.1, adv_steps=2, epochs=1, max_train=64)

@@ -60,6 +60,7 @@ def test_interface_and_bad_input(tmp_path, tiny):
         ARNASLive("digits", train=tiny, store=tmp_path / "s.sqlite", budget=0)
 
 
+@pytest.mark.slow
 def test_query_log_isomorphs_and_budget(tmp_path, tiny):
     calls = []
     p = ARNASLive("digits", train=tiny, store=tmp_path / "s.sqlite", budget=3,
@@ -86,6 +87,7 @@ def test_query_log_isomorphs_and_budget(tmp_path, tiny):
     assert (stored["device"] == "cpu").all() and (stored["seconds"] > 0).all()
 
 
+@pytest.mark.slow
 def test_query_log_with_the_benchmark_index(tmp_path, tiny, table10):
     p = ARNASLive("digits", ("clean",), train=tiny, store=tmp_path / "s.sqlite",
                   cell_index=table10.index, progress=False)
@@ -99,6 +101,7 @@ class Interrupted(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_resumes_without_retraining(tmp_path, tiny):
     path = tmp_path / "s.sqlite"
     calls = []
@@ -133,6 +136,7 @@ def test_an_interrupted_run_resumes_without_retraining(tmp_path, tiny):
     assert other.n_trained == 1
 
 
+@pytest.mark.slow
 def test_processes_and_dask_give_the_serial_results(tmp_path, tiny):
     X = CELLS[:4]
     serial = ARNASLive("digits", train=tiny, store=tmp_path / "a.sqlite", progress=False).evaluate(X)
@@ -152,6 +156,7 @@ def test_processes_and_dask_give_the_serial_results(tmp_path, tiny):
         dask.close()
 
 
+@pytest.mark.slow
 def test_store_as_a_table_for_arnas(tmp_path, tiny):
     p = ARNASLive("digits", ("clean", "pgd"), epsilon=0.1, train=tiny, store=tmp_path / "s.sqlite",
                   progress=False)
@@ -188,6 +193,7 @@ def test_a_complete_store_loads_as_a_full_table():
     assert log["uid"].tolist() == uid_of(first).tolist()
 
 
+@pytest.mark.slow
 def test_nsga2_on_digits(tmp_path, tiny):
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.operators.crossover.ux import UX
@@ -222,6 +228,7 @@ def test_nsga2_on_digits(tmp_path, tiny):
     pd.testing.assert_frame_equal(problem2.query_log, log)
 
 
+@pytest.mark.slow
 def test_cli_live_resumes_from_its_store(tmp_path, capsys):
     from pymoo_arnas.cli import main
 
@@ -240,6 +247,7 @@ def test_cli_live_resumes_from_its_store(tmp_path, capsys):
     assert "invalid choice: 'trades'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_failing_cell_in_a_parallel_batch_loses_none_of_the_others(tmp_path, tiny):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -34,6 +34,7 @@ def test_exact_optimum_is_table_I(dataset, objective):
     assert np.allclose(F, pf[0, 0])
 
 
+@pytest.mark.slow
 def test_pareto_front_is_the_brute_force_front():
     problem = ARNAS("cifar10", objectives=("clean", "pgd@Linf"))
     F = problem.evaluate(space.all_genomes())
