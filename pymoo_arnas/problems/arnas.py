@@ -123,7 +123,7 @@ class ARNAS(CellProblem):
         return rows
 
     def _values(self, X, keys):
-        return self._table_values[keys]
+        return np.take(self._table_values, keys, axis=0)
 
     # ------------------------------------------------------------------ exact front
 

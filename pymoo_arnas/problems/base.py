@@ -84,6 +84,20 @@ def check_columns(X, n_var: int = N_EDGES) -> np.ndarray:
     return X
 
 
+def check_genomes(X) -> np.ndarray:
+    """Genomes as an integer array ``(n, 6)``, or a ValueError naming the row, position and
+    value at fault (see :func:`pymoo_arnas.space.validate`).
+
+    Integer input of the right shape is returned as it is (any integer dtype, no copy);
+    floats holding whole numbers (PSO, DE after a rounding repair) become ``int64``.
+    """
+    X = np.asarray(X)
+    if (X.ndim == 2 and X.shape[1] == N_EDGES and np.issubdtype(X.dtype, np.integer)
+            and (len(X) == 0 or (X.min() >= 0 and X.max() < N_OPS))):
+        return X
+    return validate(X)
+
+
 class CellProblem(Problem):
     """Base class of NAS-Bench-201 cell problems: validation, counters, budget, query log.
 
@@ -139,7 +153,7 @@ class CellProblem(Problem):
     # ------------------------------------------------------------------ what a subclass implements
 
     def _keys(self, X: np.ndarray) -> np.ndarray:
-        """Validated genomes ``(n, 6)`` int64 -> the unit each one counts as ``(n,)`` int64
+        """Validated genomes ``(n, 6)`` (integers) -> the unit each one counts as ``(n,)`` int64
         in ``0..n_keys-1``: genomes with one key share one evaluation and one budget slot."""
         raise NotImplementedError
 
@@ -171,7 +185,7 @@ class CellProblem(Problem):
     def is_queried(self, X) -> np.ndarray:
         """Genomes ``(n, 6)`` -> ``(n,)`` bool: whether each cell (or one that counts as the
         same unit, e.g. an isomorphic one) was evaluated."""
-        return self._seen[self._keys(validate(check_columns(X, self.n_var)))]
+        return self._seen[self._keys(check_genomes(check_columns(X, self.n_var)))]
 
     @property
     def query_log(self) -> pd.DataFrame:
@@ -201,7 +215,7 @@ class CellProblem(Problem):
         return super().evaluate(check_columns(X, self.n_var), *args, **kwargs)
 
     def _evaluate(self, x, out, *args, algorithm=None, **kwargs):
-        X = validate(x)
+        X = check_genomes(x)
         keys = self._keys(X)
         new = first_unseen(keys, self._seen)  # positions of cells not queried before, in order
         admitted = None  # all rows
@@ -228,7 +242,7 @@ class CellProblem(Problem):
                 F[admitted] = self._errors(values[admitted])
         if len(new):
             self._seen[keys[new]] = True
-            self._log_X.append(X[new])
+            self._log_X.append(X[new].astype(np.int64))
             self._log_values.append(values[new])
             self._log_evals.append(self.n_evals + new + 1)
             self._n_unique += len(new)
