@@ -9,11 +9,15 @@ import importlib.util
 
 import pytest
 
+NEEDS_TORCH = ("model", "attacks", "datasets", "train", "scores")
+NEEDS_SKLEARN = ("datasets", "train")
+"""Modules of ``pymoo_arnas/live`` whose doctests import torch / scikit-learn."""
+
 collect_ignore = []
 if importlib.util.find_spec("torch") is None:
-    collect_ignore += [f"pymoo_arnas/live/{m}.py" for m in ("model", "attacks", "datasets", "train", "scores")]
+    collect_ignore += [f"pymoo_arnas/live/{m}.py" for m in NEEDS_TORCH]
 elif importlib.util.find_spec("sklearn") is None:
-    collect_ignore += [f"pymoo_arnas/live/{m}.py" for m in ("datasets", "train")]
+    collect_ignore += [f"pymoo_arnas/live/{m}.py" for m in NEEDS_SKLEARN]
 
 SLOW_DOCTESTS = {"pymoo_arnas.live.scores"}
 """Doctests that take more than ~3 s (they train networks); marked ``slow`` like slow tests."""
