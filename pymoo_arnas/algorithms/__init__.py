@@ -13,6 +13,8 @@ name              algorithm
 ``pso``           PSO, Table II settings (w 1, c1 = c2 = 2.05, speed in [-2, 2])
 ``de``            DE, Table II's F 0.8, CR 0.9 (``DE/rand/1/bin``: pymoo has no cur-to-rand)
 ``cmaes``         CMA-ES, sigma 1.3, rounded samples, restarts
+``jade``          JADE, the LLMO paper's settings (mu_F = mu_CR = 0.5, pop 30), rounded
+``shade``         SHADE, the LLMO paper's settings (memory 0.5, pop 30), rounded
 ``llmo``          the seed paper's LLM loop, one call per evaluation (needs ``llm=client``)
 ``random``        random search without replacement over unique cells
 ``nsga3``         NSGA-III, categorical operators, Das-Dennis reference directions
@@ -47,8 +49,10 @@ from __future__ import annotations
 
 from pymoo_arnas.algorithms import presets  # noqa: F401  (registers the algorithms)
 from pymoo_arnas.algorithms.hybrid import NSGA2LocalSearch, neighbours
+from pymoo_arnas.algorithms import adaptive_de  # noqa: F401  (registers jade, shade)
 from pymoo_arnas.algorithms import many_objective  # noqa: F401  (registers nsga3, moead, ...)
 from pymoo_arnas.algorithms import optuna_search  # noqa: F401  (registers optuna-*)
+from pymoo_arnas.algorithms import cat_llm  # noqa: F401  (registers nsga2-cat-llm)
 from pymoo_arnas.algorithms.llmo import LLMO
 from pymoo_arnas.algorithms.random_search import RandomSearch
 from pymoo_arnas.algorithms.registry import (

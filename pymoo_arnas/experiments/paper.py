@@ -42,6 +42,14 @@ _T3 = {
 TABLE3 = {p: dict(zip(TABLE3_ALGORITHMS, v)) for p, v in _T3.items()}
 """Problem -> algorithm -> mean best accuracy in % after 3,000 evaluations (paper's Table III)."""
 
+TABLE3_REGISTRY = {"GA": "ga", "PSO": "pso", "DE": "de", "CMA-ES": "cmaes", "JADE": "jade",
+                   "SHADE": "shade", "LLMO": "llmo"}
+"""Table III row -> the registered algorithm with the paper's settings (``llmo`` needs an
+LLM client)."""
+
+PAPER_ALGORITHMS = ("ga", "pso", "de", "cmaes", "jade", "shade", "random", "nsga2-cat")
+"""What ``arnas paper`` runs by default: every Table III row without an LLM, and ours."""
+
 OPTIMA = {
     "cifar10/clean": 94.6, "cifar10/fgsm": 69.2, "cifar10/pgd": 58.8, "cifar10/apgd": 54.0,
     "cifar10/square": 73.6, "cifar100/clean": 73.6, "cifar100/fgsm": 29.4, "cifar100/pgd": 29.8,
