@@ -1,6 +1,7 @@
 """Benchmark tables: finding, loading, caching and downloading them, and the lookup kernel."""
 
-from pymoo_arnas.data.release import download
+from pymoo_arnas.data.checks import TableFileError
+from pymoo_arnas.data.release import DownloadError, download
 from pymoo_arnas.data.locate import DataNotFoundError, cache_dir, find_data_dir
 from pymoo_arnas.data.lookup import lookup, lookup_kernel
 from pymoo_arnas.data.robbench import load_nas_robbench
@@ -19,6 +20,7 @@ __all__ = [
     "DATASETS",
     "BenchmarkTable",
     "DataNotFoundError",
+    "DownloadError",
     "available_datasets",
     "cache_dir",
     "download",
@@ -27,4 +29,5 @@ __all__ = [
     "load_robustness",
     "lookup",
     "lookup_kernel",
+    "TableFileError",
 ]

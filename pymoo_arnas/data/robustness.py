@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from pymoo_arnas.data.checks import TableFileError, accuracy_block, check_meta, parse_json, subtree
-from pymoo_arnas.data.locate import cache_dir, find_data_dir, meta_path
+from pymoo_arnas.data.locate import ENV_DATA, DataNotFoundError, cache_dir, find_data_dir, meta_path
 from pymoo_arnas.data.table import BenchmarkTable
 from pymoo_arnas.space import CellIndex
 
@@ -63,9 +63,10 @@ def available_datasets(data_dir=None) -> tuple[str, ...]:
     )
 
 
-def _read_sources(root: Path, dataset: str) -> list[tuple[Path, bytes]]:
-    """``meta.json`` and every ``*_accuracy.json`` of ``dataset`` present, with their bytes."""
-    files = [meta_path(root), *(root / dataset / f"{key}_accuracy.json" for key in KEYS)]
+def _read_sources(root: Path, dataset: str, meta: Path | None = None) -> list[tuple[Path, bytes]]:
+    """``meta.json`` (of ``root``, or ``meta``) and every ``*_accuracy.json`` of ``dataset``
+    present, with their bytes."""
+    files = [meta or meta_path(root), *(root / dataset / f"{key}_accuracy.json" for key in KEYS)]
     out = []
     for f in files:
         try:
@@ -196,7 +197,22 @@ def _load_cached(path: Path, content_hash: str) -> BenchmarkTable | None:
         return None
 
 
-def load_robustness(dataset: str = "cifar10", data_dir=None, use_cache: bool = True) -> BenchmarkTable:
+def check_files(root, dataset: str, meta=None) -> BenchmarkTable:
+    """Read and check every file of ``dataset`` under ``root`` (no cache): the table, or a
+    :class:`~pymoo_arnas.data.checks.TableFileError` naming the first fault.
+
+    ``meta`` is the ``meta.json`` to use when ``root`` has none (e.g. a download that brings
+    only a dataset's files).
+    """
+    root = Path(root)
+    sources = _read_sources(root, dataset, Path(meta) if meta is not None else None)
+    if len(sources) == 1:
+        raise TableFileError(root / dataset, f"holds no *_accuracy.json files for {dataset}")
+    return _build(dataset, sources)
+
+
+def load_robustness(dataset: str = "cifar10", data_dir=None, use_cache: bool = True,
+                    download: bool = False) -> BenchmarkTable:
     """Load one dataset of the robustness benchmark as a :class:`BenchmarkTable`.
 
     Parameters
@@ -207,6 +223,18 @@ def load_robustness(dataset: str = "cifar10", data_dir=None, use_cache: bool = T
         Root of the dataset; see :mod:`pymoo_arnas.data.locate` for where it is looked for.
     use_cache : bool
         Read and write the compact ``.npz`` cache (default). ``False`` parses the JSON.
+    download : bool
+        When the tables are nowhere to be found (or lack ``dataset``), fetch them from the
+        official release with :func:`pymoo_arnas.data.download` (into ``data_dir`` if given,
+        else the user cache), with a progress bar, instead of failing.
+
+    Raises
+    ------
+    DataNotFoundError
+        No copy of the tables is found (and ``download`` is False); the message lists where
+        it looked.
+    TableFileError
+        A file is damaged or malformed; the message names the file, the key and the value.
 
     Examples
     --------
@@ -215,7 +243,18 @@ def load_robustness(dataset: str = "cifar10", data_dir=None, use_cache: bool = T
     >>> t.n_rows, round(float(t.column("clean").max()), 3)
     (6466, 0.946)
     """
-    root = find_data_dir(data_dir)
+    try:
+        root = find_data_dir(data_dir)
+    except DataNotFoundError:
+        if not download:
+            raise
+        from pymoo_arnas.data.release import download as fetch
+
+        root = fetch([dataset], dest=data_dir if data_dir is not None else os.environ.get(ENV_DATA))
+    if not (root / dataset).is_dir() and download:
+        from pymoo_arnas.data.release import download as fetch
+
+        fetch([dataset], dest=root)
     if not (root / dataset).is_dir():
         raise ValueError(
             f"unknown dataset {dataset!r}; datasets under {root}: "
