@@ -13,7 +13,7 @@ Examples
 --------
 >>> from pymoo_arnas.cli import COMMANDS, build_parser
 >>> COMMANDS
-('search', 'bench', 'paper', 'download', 'live', 'llm_server')
+('search', 'bench', 'paper', 'analyze', 'scores', 'download', 'live', 'llm_server')
 >>> args = build_parser().parse_args(["search", "--budget", "50"])
 >>> args.command, args.budget, args.algorithm
 ('search', 50, 'nsga2-cat')
@@ -29,7 +29,8 @@ import sys
 
 from pymoo_arnas.cli.errors import FAILURE, INTERRUPTED, USAGE, CLIError, one_line
 
-COMMANDS = ("search", "bench", "paper", "download", "live", "llm_server")
+COMMANDS = ("search", "bench", "paper", "analyze", "scores", "download", "live",
+            "llm_server")
 """Sub-command modules of :mod:`pymoo_arnas.cli`, in the order ``arnas --help`` lists them."""
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # stdout is not a real file (e.g. captured in a test)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (a test's)
         pass
 
 

@@ -167,7 +167,7 @@ def _freeze_batchnorm(model: nn.Module, x: torch.Tensor) -> None:
 def naswot(model: nn.Module, x: torch.Tensor) -> float:
     """NASWOT score: ``log |det K|`` of the binary ReLU-code kernel on ``x`` (training mode)."""
     B = x.shape[0]
-    K = torch.zeros(B, B, dtype=torch.float64)
+    K = torch.zeros(B, B, dtype=torch.float64, device=x.device)
 
     def hook(_module, inp, _out):
         c = (inp[0].detach().reshape(B, -1) > 0).double()
@@ -184,7 +184,7 @@ def naswot(model: nn.Module, x: torch.Tensor) -> float:
     return float(torch.linalg.slogdet(K)[1])
 
 
-def synflow(model: nn.Module, input_shape=(3, 32, 32)) -> float:
+def synflow(model: nn.Module, input_shape=(3, 32, 32), device=None) -> float:
     """Synflow: ``sum |theta * dR/dtheta|``, ``R = sum f(ones)``, absolute float64 weights,
     BatchNorm removed (as in the zero-cost proxy reference code). ``model`` is not changed."""
     net = copy.deepcopy(model)
@@ -197,12 +197,13 @@ def synflow(model: nn.Module, input_shape=(3, 32, 32)) -> float:
         for p in net.parameters():
             p.abs_()
     net.zero_grad()
-    net(torch.ones(1, *input_shape, dtype=torch.float64)).sum().backward()
+    net(torch.ones(1, *input_shape, dtype=torch.float64, device=device)).sum().backward()
     return float(sum((p.detach() * p.grad).abs().sum() for p in net.parameters()
                      if p.grad is not None))
 
 
-def cell_scores(genome, settings: ScoreSettings = ScoreSettings(), x=None, y=None) -> dict:
+def cell_scores(genome, settings: ScoreSettings = ScoreSettings(), x=None, y=None,
+                device: str | None = None) -> dict:
     """All scores of one genome, a dict ``{name: float}`` over :data:`SCORE_NAMES`.
 
     Parameters
@@ -212,14 +213,19 @@ def cell_scores(genome, settings: ScoreSettings = ScoreSettings(), x=None, y=Non
     x, y : Tensor, optional
         The user's batch ``(B, 3, 32, 32)`` in ``[0, 1]`` and labels ``(B,)``; default the
         seeded Gaussian batch of :func:`make_batch`.
+    device : str, optional
+        Torch device (default ``"cpu"``; ``"cuda"`` on a GPU). Weights and inputs are drawn
+        on the CPU first, so a device changes only rounding.
     """
     if x is None:
         x, y = make_batch(settings)
     elif y is None:
         raise ValueError("user inputs x need their labels y (for the PGD perturbation)")
-    model = _network(validate(genome)[0], settings)
+    device = torch.device(device or "cpu")
+    model = _network(validate(genome)[0], settings).to(device)
+    x, y = x.to(device), y.to(device)
     out = {"naswot": naswot(model, x)}
-    sf = synflow(model, tuple(x.shape[1:]))
+    sf = synflow(model, tuple(x.shape[1:]), device)
     out["synflow"] = sf
     out["log_synflow"] = math.log(sf) if sf > 0 else -math.inf
     _freeze_batchnorm(model, x)
@@ -300,15 +306,16 @@ class ScoreStore:
 
 
 def _work(task):
-    code, settings, x, y = task
+    code, settings, x, y, device = task
     torch.set_num_threads(1)
     t0 = time.perf_counter()
-    s = cell_scores(decode([code])[0], settings, x, y)
+    s = cell_scores(decode([code])[0], settings, x, y, device)
     return code, s, time.perf_counter() - t0
 
 
 def score_classes(path, settings: ScoreSettings = ScoreSettings(), codes=None, uids=None,
-                  x=None, y=None, workers: int = 1, progress: bool = True):
+                  x=None, y=None, workers: int = 1, progress: bool = True,
+                  device: str | None = None):
     """Score one genome per isomorphism class into the CSV at ``path``; resumes.
 
     Parameters
@@ -328,6 +335,8 @@ def score_classes(path, settings: ScoreSettings = ScoreSettings(), codes=None, u
         Worker processes (1: in this process), each with one torch thread.
     progress : bool
         Show a tqdm progress bar.
+    device : str, optional
+        Torch device of every worker (default ``"cpu"``).
 
     Returns
     -------
@@ -354,14 +363,14 @@ def score_classes(path, settings: ScoreSettings = ScoreSettings(), codes=None, u
             threads = torch.get_num_threads()
             try:
                 for c in todo:
-                    code, s, sec = _work((c, settings, x, y))
+                    code, s, sec = _work((c, settings, x, y, device))
                     store.append(code, uid_of[code], s, sec)
                     bar.update()
             finally:
                 torch.set_num_threads(threads)
         else:
             with ProcessPoolExecutor(max_workers=int(workers)) as pool:
-                futures = [pool.submit(_work, (c, settings, x, y)) for c in todo]
+                futures = [pool.submit(_work, (c, settings, x, y, device)) for c in todo]
                 for fut in as_completed(futures):
                     code, s, sec = fut.result()
                     store.append(code, uid_of[code], s, sec)
