@@ -50,6 +50,9 @@ def run(args) -> int:
     except (ValueError, KeyboardInterrupt):
         raise
     except Exception as exc:  # no network, HTTP error, bad archive, disk full
-        raise CLIError(f"{exc}; {_manual_route(args)}", FAILURE) from exc
+        text = str(exc)
+        if "--url" not in text:  # the error does not say yet how else to get the data
+            text = f"{text}; {_manual_route(args)}"
+        raise CLIError(text, FAILURE) from exc
     print(f"robustness dataset ready in {root}")
     return 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pymoo_arnas.cli.errors import FAILURE, CLIError
+from pymoo_arnas.cli.errors import FAILURE, USAGE, CLIError
 from pymoo_arnas.cli.options import objective_help, positive_int
 
 
@@ -69,11 +69,12 @@ def _load_table(args):
         return load_robustness(args.dataset, data_dir=args.data_dir)
     except DataNotFoundError as exc:
         if args.data_dir is not None or os.environ.get(ENV_DATA):
-            raise  # the folder given does not hold the tables: its own message says so
+            # the folder given does not hold the tables: its own message says so
+            raise CLIError(str(exc), USAGE if args.data_dir is not None else FAILURE) from exc
         if not (args.download or _ask_download()):
             raise CLIError(
-                "the benchmark tables were not found (looked at $ARNAS_DATA, shared/data beside "
-                "the working directory and its parents, and the user cache); get them with "
+                "the benchmark tables were not found (not in $ARNAS_DATA, in shared/data near "
+                "the working directory or the package, nor in the user cache); get them with "
                 "`arnas download` (or rerun with --download), or point --data-dir / ARNAS_DATA "
                 "at a copy", FAILURE) from exc
     from pymoo_arnas.data import download
@@ -89,7 +90,7 @@ def _ask_download() -> bool:
     print("The benchmark tables (robustness dataset, Jung et al., ICLR 2023) were not found.",
           file=sys.stderr)
     try:
-        answer = input("Download them into the user cache now (about 1 GB)? [y/N] ")
+        answer = input("Download them into the user cache now? [y/N] ")
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")

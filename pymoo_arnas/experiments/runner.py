@@ -271,6 +271,19 @@ def _remove_stale_tmp(out) -> None:
             continue
 
 
+def _n_obj(problem: str) -> int:
+    """Objectives of a problem name, checked against its table where the table is here (a
+    driver without the data may still send runs to a cluster that has it)."""
+    from pymoo_arnas.experiments.problems import parse_problem
+
+    try:
+        return make_problem(problem).n_obj
+    except ValueError as exc:
+        if isinstance(exc.__cause__, FileNotFoundError):
+            return len(parse_problem(problem)[1])
+        raise
+
+
 def plan(problems, algorithms, seeds, budget, mode="unique", params=None) -> list:
     """The :class:`RunSpec` of every run of a sweep (validated).
 
@@ -295,11 +308,9 @@ def plan(problems, algorithms, seeds, budget, mode="unique", params=None) -> lis
     seeds = list(range(int(seeds))) if np.isscalar(seeds) else [int(s) for s in seeds]
     if not seeds:
         raise ValueError("no seeds given")
-    from pymoo_arnas.experiments.problems import parse_problem
-
     specs = []
     for p in problems:
-        n_obj = len(parse_problem(p)[1])
+        n_obj = _n_obj(p)
         for a in algorithms:
             _check_algorithm(a, n_obj)
             own = {k: v for k, v in (params or {}).items()
