@@ -126,3 +126,21 @@ def test_shipped_table_matches_a_recomputation():
         np.testing.assert_allclose([got[k] for k in SCORE_NAMES],
                                    row[list(SCORE_NAMES)].to_numpy(float), rtol=1e-5,
                                    err_msg=f"uid {uid}")
+
+
+@pytest.mark.slow
+def test_arnas_scores_resumes_and_reports(tmp_path, capsys):
+    from pymoo_arnas.cli import main
+
+    out = tmp_path / "s.csv"
+    argv = ["scores", "--C", "4", "--N", "1", "--batch-size", "4", "--pgd-steps", "1",
+            "--limit", "3", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    assert main(argv + ["--limit", "4"]) == 0
+    text = capsys.readouterr().out
+    assert "3 of 3 classes scored" in text and "4 of 4 classes scored" in text
+    assert len(out.read_text().splitlines()) == 1 + 4
+    np.savez(tmp_path / "bad.npz", x=np.zeros((2, 1, 8, 8)), y=np.zeros(2))
+    assert main(argv + ["--inputs", str(tmp_path / "bad.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "x must be (B, 3, 32, 32)" in err and err.count("\n") == 1
