@@ -18,9 +18,11 @@ null, an accuracy outside ``[0, 1]``, a list of the wrong length or a truncated 
 naming the file, the key and the value.
 
 The first load of a dataset builds a compact cache (``.npz``, one row per uid) in the user
-cache dir; later loads read it in milliseconds. The cache holds the SHA-256 of the source
-files' contents (taken from the very bytes it was built from) and is used only while the
-files still hash to it, so an edited file is never served stale; it is written atomically.
+cache dir; later loads read it in milliseconds. The cache is keyed on the SHA-256 of the source
+files' contents, computed once per build from the very bytes it was built from, and also keeps
+each file's size, mtime, ctime and inode. A load whose files show the same stamp uses the cache
+at once; any other (an edit, a copy, a restore with old mtimes) hashes the files again and
+rebuilds unless the contents are the same. The cache is written atomically.
 """
 
 from __future__ import annotations
@@ -63,17 +65,26 @@ def available_datasets(data_dir=None) -> tuple[str, ...]:
     )
 
 
+def _source_paths(root: Path, dataset: str, meta: Path | None = None) -> list[Path]:
+    """``meta.json`` (of ``root``, or ``meta``) and every ``*_accuracy.json`` of ``dataset``."""
+    files = (root / dataset / f"{key}_accuracy.json" for key in KEYS)
+    return [meta or meta_path(root), *(f for f in files if f.is_file())]
+
+
 def _read_sources(root: Path, dataset: str, meta: Path | None = None) -> list[tuple[Path, bytes]]:
-    """``meta.json`` (of ``root``, or ``meta``) and every ``*_accuracy.json`` of ``dataset``
-    present, with their bytes."""
-    files = [meta or meta_path(root), *(root / dataset / f"{key}_accuracy.json" for key in KEYS)]
-    out = []
-    for f in files:
-        try:
-            out.append((f, f.read_bytes()))
-        except FileNotFoundError:
-            continue
-    return out
+    """The source files with their bytes."""
+    return [(f, f.read_bytes()) for f in _source_paths(root, dataset, meta)]
+
+
+def _stamp(paths: list[Path]) -> str:
+    """Name, size, mtime, ctime and inode of each file. The kernel sets ctime on every write
+    and no tool can set it back (unlike mtime: ``cp -p``, ``touch -r``, a restore), so an
+    unchanged stamp means unchanged files without reading them."""
+    parts = []
+    for f in paths:
+        st = f.stat()
+        parts.append(f"{f.name}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}")
+    return "\n".join(parts)
 
 
 def _content_hash(sources: list[tuple[Path, bytes]]) -> str:
@@ -149,7 +160,7 @@ def _build(dataset: str, sources: list[tuple[Path, bytes]]) -> BenchmarkTable:
     )
 
 
-def _save(path: Path, table: BenchmarkTable, content_hash: str) -> None:
+def _save(path: Path, table: BenchmarkTable, content_hash: str, stamp: str) -> None:
     """Write the cache atomically: a temp file in the same folder, then ``os.replace``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -158,6 +169,7 @@ def _save(path: Path, table: BenchmarkTable, content_hash: str) -> None:
             np.savez(
                 f,
                 content_hash=np.array(content_hash),
+                stamp=np.array(stamp),
                 dataset=np.array(table.dataset),
                 columns=np.array(table.columns),
                 values=table.values,
@@ -174,13 +186,13 @@ def _save(path: Path, table: BenchmarkTable, content_hash: str) -> None:
         raise
 
 
-def _load_cached(path: Path, content_hash: str) -> BenchmarkTable | None:
-    """The cached table if it was built from sources with ``content_hash``, else None."""
+def _load_cached(path: Path) -> tuple[BenchmarkTable, str, str] | None:
+    """``(table, content hash of its sources, their stamp)`` from the cache, or None."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            if "content_hash" not in z.files or str(z["content_hash"]) != content_hash:
+            if "content_hash" not in z.files:  # an older layout
                 return None
-            return BenchmarkTable(
+            table = BenchmarkTable(
                 dataset=str(z["dataset"]),
                 source=SOURCE,
                 columns=tuple(str(c) for c in z["columns"]),
@@ -190,6 +202,7 @@ def _load_cached(path: Path, content_hash: str) -> BenchmarkTable | None:
                 index=CellIndex(z["code_to_index"], z["index_to_code"], z["code_to_uid"]),
                 epsilons={k: tuple(v) for k, v in json.loads(str(z["epsilons"])).items()},
             )
+            return table, str(z["content_hash"]), str(z["stamp"])
     except FileNotFoundError:
         return None
     except Exception as exc:  # a damaged cache is rebuilt, never trusted
@@ -260,22 +273,28 @@ def load_robustness(dataset: str = "cifar10", data_dir=None, use_cache: bool = T
             f"unknown dataset {dataset!r}; datasets under {root}: "
             f"{', '.join(available_datasets(root)) or 'none'}"
         )
-    sources = _read_sources(root, dataset)
-    if len(sources) == 1:
+    paths = _source_paths(root, dataset)
+    if len(paths) == 1:
         raise FileNotFoundError(
             f"no *_accuracy.json files for dataset {dataset!r} under {root}; datasets there: "
             f"{', '.join(available_datasets(root)) or 'none'}"
         )
-    content_hash = _content_hash(sources)
     path = _cache_file(root, dataset)
-    if use_cache:
-        table = _load_cached(path, content_hash)
-        if table is not None:
-            return table
-    table = _build(dataset, sources)
+    cached = _load_cached(path) if use_cache else None
+    stamp = _stamp(paths)
+    if cached is not None and cached[2] == stamp:
+        return cached[0]  # the very files it was built from, untouched since
+    sources = [(f, f.read_bytes()) for f in paths]
+    content_hash = _content_hash(sources)
+    if stamp != _stamp(paths):
+        stamp = ""  # written to while read: hash again next time
+    if cached is not None and cached[1] == content_hash:
+        table = cached[0]  # touched or copied, same contents
+    else:
+        table = _build(dataset, sources)
     if use_cache:
         try:
-            _save(path, table, content_hash)
+            _save(path, table, content_hash, stamp)
             log.info("wrote table cache %s (from %s)", path, root)
         except OSError as exc:
             log.warning("could not write table cache %s: %s", path, exc)

@@ -206,3 +206,16 @@ def test_string_inside_an_epsilon_list_is_refused(synthetic_root, edit_json):
               lambda d: d["cifar10"]["pgd@Linf"]["accuracy"][uid].__setitem__(0, "0.5"))
     with pytest.raises(TableFileError, match=rf"uid '{uid}' is '0.5', not an accuracy"):
         load_robustness("cifar10", data_dir=synthetic_root)
+
+
+def test_touched_file_with_the_same_contents_is_not_rebuilt(synthetic_root, monkeypatch):
+    from pymoo_arnas.data import robustness
+
+    first = load_robustness("cifar10", data_dir=synthetic_root)
+    builds = []
+    real = robustness._build
+    monkeypatch.setattr(robustness, "_build", lambda *a: builds.append(a) or real(*a))
+    path = synthetic_root / CLEAN
+    path.write_bytes(path.read_bytes())  # new ctime and mtime, same bytes
+    again = load_robustness("cifar10", data_dir=synthetic_root)
+    assert builds == [] and np.array_equal(first.values, again.values)
