@@ -174,6 +174,7 @@ class _LLMProposer:
         self.stats = LLMOperatorStats()
         self._gen = object()  # the generation the pool belongs to
         self._pool = np.empty((0, N_EDGES), dtype=np.int64)
+        self.handed_out = np.empty((0, N_EDGES), dtype=np.int64)  # this generation's proposals
         self._asked_this_gen = False
         self._n_do = 0
 
@@ -301,6 +302,7 @@ class _LLMProposer:
         if gen != self._gen:
             self._gen, self._asked_this_gen = gen, False
             self._pool = np.empty((0, N_EDGES), np.int64)
+            self.handed_out = np.empty((0, N_EDGES), np.int64)
         self.stats.wanted += n
         out = np.empty((0, N_EDGES), np.int64)
         if len(self._pool):  # a mating re-run: hand out what the LLM gave before
@@ -324,6 +326,7 @@ class _LLMProposer:
             out = np.concatenate([out, new[:need]])
             self._pool = new[need:]
         self.stats.used += len(out)
+        self.handed_out = np.concatenate([self.handed_out, out])
         return out
 
 
