@@ -53,7 +53,6 @@ from pymoo_arnas.algorithms import adaptive_de  # noqa: F401  (registers jade, s
 from pymoo_arnas.algorithms import many_objective  # noqa: F401  (registers nsga3, moead, ...)
 from pymoo_arnas.algorithms import optuna_search  # noqa: F401  (registers optuna-*)
 from pymoo_arnas.algorithms import cat_llm  # noqa: F401  (registers nsga2-cat-llm)
-from pymoo_arnas.algorithms import cat_llm  # noqa: F401  (registers nsga2-cat-llm)
 from pymoo_arnas.algorithms.llmo import LLMO
 from pymoo_arnas.algorithms.random_search import RandomSearch
 from pymoo_arnas.algorithms.registry import (
