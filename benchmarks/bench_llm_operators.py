@@ -7,6 +7,9 @@ Backends:
 - ``--base-url URL --model NAME``: any OpenAI-compatible server (vLLM, llama.cpp, Ollama, ...);
 - ``--backend openai`` (``OPENAI_API_KEY``) or ``--backend gemini`` (``GEMINI_API_KEY``).
 
+Every LLM row reports ``llm_share``: the share of the cells wanted from the LLM that came
+from it (the rest came from the fallback operators), and ``llm_failed``: failed calls.
+
 Quality is the normalised hypervolume of the archive of unique queries (exact front's ideal
 -> 0, nadir -> 1, reference point 1.1, divided by the exact front's HV) and the share of the
 exact front's points found, from :mod:`pymoo_arnas.experiments.metrics`. Both variants
@@ -150,7 +153,10 @@ def main(argv=None) -> int:
                          "prompt_tok": llm.usage.prompt_tokens - p0,
                          "completion_tok": llm.usage.completion_tokens - c0,
                          "llm_used": s.stats.used + m.stats.used,
-                         "llm_wanted": s.stats.wanted + m.stats.wanted})
+                         "llm_wanted": s.stats.wanted + m.stats.wanted,
+                         "llm_share": round((s.stats.used + m.stats.used)
+                                            / max(s.stats.wanted + m.stats.wanted, 1), 3),
+                         "llm_failed": s.stats.llm_failures + m.stats.llm_failures})
             print(f"seed {seed}: sampling {s.stats}\n        mutation {m.stats}", flush=True)
     finally:
         if server is not None:
