@@ -49,6 +49,8 @@ def main(argv=None) -> int:
     ap.add_argument("--share", type=float, default=0.5)
     ap.add_argument("--max-tokens", type=int, default=900)
     ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--frequency-penalty", type=float, default=None,
+                    help="OpenAI frequency_penalty (default: not sent)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -63,7 +65,9 @@ def main(argv=None) -> int:
     tot = {"m_valid": 0, "m_new": 0, "valid": 0, "new": 0, "m_used": 0}
     try:
         llm = OpenAIClient(model=args.model, base_url=args.base_url, timeout=args.timeout,
-                           max_retries=0, max_tokens=args.max_tokens, temperature=0.8)
+                           max_retries=0, max_tokens=args.max_tokens, temperature=0.8,
+                           **({} if args.frequency_penalty is None
+                              else {"frequency_penalty": args.frequency_penalty}))
         for seed in args.seeds:
             t0 = time.perf_counter()
             s, m = run(llm, seed, args.pop_size, args.n_gen, args.share)

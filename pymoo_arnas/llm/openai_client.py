@@ -36,6 +36,11 @@ class OpenAIClient(LLMClient):
           other servers. Whenever a server rejects a format (HTTP 400/422) the client steps
           down to the next one (``json_schema`` -> ``json_object_schema`` -> ``json_object``
           -> ``none``) and keeps it for later calls.
+    frequency_penalty : float, optional
+        OpenAI's ``frequency_penalty`` (-2..2; llama.cpp and vLLM take it too): lowers the
+        odds of tokens by how often they already appeared. A small base model under
+        constrained decoding tends to repeat one cell over and over in an answer; a penalty
+        of about 0.5 breaks such loops. Default: not sent.
     **kwargs
         See :class:`~pymoo_arnas.llm.base.LLMClient` (temperature, max_tokens, timeout,
         max_retries, backoff, max_calls, record, cache, seed).
@@ -50,13 +55,18 @@ class OpenAIClient(LLMClient):
     backend = "openai"
 
     def __init__(self, model: str = "gpt-4o-mini", base_url: str | None = None,
-                 api_key: str | None = None, structured: str = "auto", **kwargs) -> None:
+                 api_key: str | None = None, structured: str = "auto",
+                 frequency_penalty: float | None = None, **kwargs) -> None:
         require_module("openai", "OpenAIClient")
         super().__init__(model, **kwargs)
         if structured not in STRUCTURED_MODES:
             raise ValueError(
                 f"structured={structured!r} is not a known mode; expected one of {STRUCTURED_MODES}"
             )
+        if frequency_penalty is not None and not -2.0 <= float(frequency_penalty) <= 2.0:
+            raise ValueError(f"frequency_penalty must be in [-2, 2] or None; got "
+                             f"{frequency_penalty!r}")
+        self.frequency_penalty = None if frequency_penalty is None else float(frequency_penalty)
         self.base_url = base_url
         self._init_key(api_key, ("OPENAI_API_KEY",), needed=base_url is None,
                        dummy="sk-no-key-needed",
@@ -73,7 +83,9 @@ class OpenAIClient(LLMClient):
 
     def params(self) -> dict:
         # not the base_url: a local server restarted on another port is the same model
-        return {**super().params(), "structured": self.structured}
+        extra = ({} if self.frequency_penalty is None
+                 else {"frequency_penalty": self.frequency_penalty})
+        return {**super().params(), "structured": self.structured, **extra}
 
     def _client(self):
         if self._sdk is None:
@@ -106,6 +118,8 @@ class OpenAIClient(LLMClient):
                   "max_tokens": self.max_tokens}
         if self.seed is not None:
             kwargs["seed"] = self.seed
+        if self.frequency_penalty is not None:
+            kwargs["frequency_penalty"] = self.frequency_penalty
         while True:
             mode = self.structured
             try:

@@ -318,3 +318,12 @@ def test_mutation_prompt_lists_evaluated_cells_next_to_the_elite(problem):
             "again): [3, 3, 2, 3, 3, 3], [0, 3, 1, 3, 3, 3]\nStatement:") in user
     ctx0 = LLMSampling(Rec(model="r"))._context(problem, None, 4)
     assert len(ctx0.avoid) == 0 and "Already evaluated" not in m.template.render(ctx0)[0]
+
+
+def test_frequency_penalty_is_sent_only_when_set(fake_llm):
+    make(fake_llm, "openai").complete("x")
+    make(fake_llm, "openai", frequency_penalty=0.5).complete("x")
+    assert "frequency_penalty" not in fake_llm.requests[0].body
+    assert fake_llm.requests[1].body["frequency_penalty"] == 0.5
+    with pytest.raises(ValueError, match="frequency_penalty must be in"):
+        make(fake_llm, "openai", frequency_penalty=3)
