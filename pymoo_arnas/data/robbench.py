@@ -36,6 +36,7 @@ import numpy as np
 from pymoo_arnas.data.checks import TableFileError, parse_json
 from pymoo_arnas.data.robustness import read_index
 from pymoo_arnas.data.table import BenchmarkTable
+from pymoo_arnas.objectives import objective_name
 from pymoo_arnas.space import CellIndex, N_CELLS, encode, from_arch_str
 
 SOURCE = "nas-robbench-201"
@@ -156,7 +157,7 @@ def load_nas_robbench(path, dataset: str = "cifar10", data_dir=None, index: Cell
             epsilons.setdefault("autoattack@Linf", (8.0,))
         elif (hit := _ATTACK_RE.match(m)) is not None:
             attack, eps = f"{hit.group(1)}@Linf", float(hit.group(2))
-            aliases[f"{attack}:{eps:.1f}"] = m
+            aliases[objective_name(attack, eps)] = m
             epsilons[attack] = tuple(sorted({*epsilons.get(attack, ()), eps}))
     present = np.zeros(N_CELLS, dtype=bool)
     present[uids] = True

@@ -39,6 +39,7 @@ import numpy as np
 from pymoo_arnas.data.checks import TableFileError, accuracy_block, check_meta, parse_json, subtree
 from pymoo_arnas.data.locate import ENV_DATA, DataNotFoundError, cache_dir, find_data_dir, meta_path
 from pymoo_arnas.data.table import BenchmarkTable
+from pymoo_arnas.objectives import objective_name
 from pymoo_arnas.space import CellIndex
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ def _build(dataset: str, sources: list[tuple[Path, bytes]]) -> BenchmarkTable:
                 raise TableFileError(mpath, f"lists no epsilons for {key} (needed by {path})",
                                      f"epsilons/{key}")
             block = accuracy_block(acc, keys, len(eps), path, where)
-            columns += [f"{key}:{e:.1f}" for e in eps]
+            columns += [objective_name(key, e) for e in eps]
             eps_present[key] = eps
         elif key == CLEAN:
             block = accuracy_block(acc, keys, None, path, where)[:, None]

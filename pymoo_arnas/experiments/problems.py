@@ -25,8 +25,14 @@ ARNAS(dataset='cifar10', objectives=('clean', 'pgd@Linf:1.0'), budget=5)
 
 from __future__ import annotations
 
+from pymoo_arnas.data.robustness import ATTACKS as _TABLE_ATTACKS
+from pymoo_arnas.objectives import short_name
+
 DATASETS = ("cifar10", "cifar100")
-ATTACKS = ("fgsm", "pgd", "apgd", "square")
+"""Datasets of the suites: those of the robustness dataset (:data:`pymoo_arnas.data.DATASETS`)
+whose tables are shared."""
+ATTACKS = tuple(short_name(a) for a in _TABLE_ATTACKS)
+"""Attacks of the suites: the robustness dataset's, by short name (fgsm, pgd, apgd, square)."""
 
 SUITES = {
     "bi": [f"{d}/clean+{a}" for d in DATASETS for a in ATTACKS],

@@ -22,10 +22,21 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from pymoo_arnas.objectives import (
+    SHORT_NAMES,
+    attack_epsilon,
+    format_epsilon,
+    objective_name,
+    split_objective,
+)
+
+DATASETS = ("digits", "cifar10", "cifar100")
+"""Datasets a live cell can be trained on by name (or any :class:`~pymoo_arnas.live.datasets.LiveData`)."""
+
 ATTACKS = ("fgsm@Linf", "pgd@Linf")
 """Attacks a live cell can be evaluated under."""
 
-SHORT_ATTACKS = {"fgsm": "fgsm@Linf", "pgd": "pgd@Linf"}
+SHORT_ATTACKS = {short: attack for short, attack in SHORT_NAMES.items() if attack in ATTACKS}
 ADV_TRAINING = ("none", "fgsm", "pgd")
 OPTIMIZERS = ("sgd", "adam")
 
@@ -33,12 +44,23 @@ OPTIMIZERS = ("sgd", "adam")
 _NOT_HASHED = ("device", "num_threads")
 
 
-def _fmt_eps(eps: float) -> str:
-    return f"{float(eps):g}"
+_UNITS = "input units, inputs in [0, 1]"
+
+
+def _live_attack(attack: str) -> str:
+    """The attack key of ``attack`` (short names expanded), or a ValueError listing :data:`ATTACKS`."""
+    full = SHORT_NAMES.get(attack, attack)
+    if full not in ATTACKS:
+        raise ValueError(
+            f"unknown live attack {attack!r}; expected 'clean' or one of "
+            f"{', '.join(ATTACKS)} (short: {', '.join(SHORT_ATTACKS)})"
+        )
+    return full
 
 
 def metric_name(attack: str, eps: float | None = None) -> str:
-    """Canonical metric column: ``"clean"`` or ``"<attack>@Linf:<eps>"``.
+    """Canonical metric column: ``"clean"`` or ``"<attack>@Linf:<eps>"``, named by the
+    grammar of :mod:`pymoo_arnas.objectives` (the same names as the benchmark tables).
 
     Raises
     ------
@@ -47,40 +69,22 @@ def metric_name(attack: str, eps: float | None = None) -> str:
     """
     if attack == "clean":
         return "clean"
-    full = SHORT_ATTACKS.get(attack, attack)
-    if full not in ATTACKS:
-        raise ValueError(
-            f"unknown live attack {attack!r}; expected 'clean' or one of "
-            f"{', '.join(ATTACKS)} (short: {', '.join(SHORT_ATTACKS)})"
-        )
-    if eps is None:
-        raise ValueError(
-            f"attack {attack!r} needs an epsilon (input units, inputs in [0, 1]); give "
-            f"epsilon= or write '{full}:<eps>', e.g. '{full}:0.1'"
-        )
-    try:
-        eps = float(eps)
-    except (TypeError, ValueError):
-        raise ValueError(f"epsilon {eps!r} of attack {attack!r} is not a number") from None
-    if not eps >= 0:
-        raise ValueError(f"epsilon {eps!r} of attack {attack!r} must be >= 0 (input units)")
-    return f"{full}:{_fmt_eps(eps)}"
+    full = _live_attack(attack)
+    return objective_name(full, attack_epsilon(full, None, eps, units=_UNITS))
 
 
 def parse_metric(name: str, epsilon: float | None = None) -> tuple:
     """Objective name -> ``(attack, eps)``; ``("clean", None)`` for clean accuracy.
 
     ``name`` is ``"clean"``, an attack (``"pgd@Linf"``, ``"pgd"``, ``"fgsm@Linf"``, ``"fgsm"``)
-    taking ``epsilon``, or an attack with its own epsilon (``"pgd@Linf:0.1"``).
+    taking ``epsilon``, or an attack with its own epsilon (``"pgd@Linf:0.1"``), as in
+    :mod:`pymoo_arnas.objectives`; ``eps`` is the epsilon as its name writes it.
     """
-    if not isinstance(name, str):
-        raise ValueError(f"objective names must be strings; got {name!r}")
-    base, sep, arg = name.strip().partition(":")
-    if base == "clean" and not sep:
+    base, arg = split_objective(name)
+    if base == "clean" and arg is None:
         return "clean", None
-    column = metric_name(base, arg if sep else epsilon)
-    attack, _, eps = column.partition(":")
-    return attack, float(eps)
+    full = _live_attack(base)
+    return full, float(format_epsilon(attack_epsilon(name, arg, epsilon, units=_UNITS)))
 
 
 @dataclass(frozen=True)

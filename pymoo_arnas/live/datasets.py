@@ -25,8 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-BUILTIN = ("digits", "cifar10", "cifar100")
-"""Names :func:`load_dataset` knows."""
+from pymoo_arnas.live.config import DATASETS as BUILTIN  # names load_dataset knows
 
 _SUBSET_SEED = 12345
 

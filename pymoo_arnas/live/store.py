@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from pymoo_arnas.live.cells import key_of
-from pymoo_arnas.live.config import TrainConfig, parse_metric
+from pymoo_arnas.live.config import TrainConfig
+from pymoo_arnas.objectives import canonical_name, parse_objective
 from pymoo_arnas.space import N_EDGES, CellIndex, decode, encode, representative_codes
 
 _SCHEMA = """
@@ -143,10 +144,15 @@ class ResultStore:
             )
 
     def get(self, dataset: str, config, X, metrics) -> list:
-        """For each genome ``(n, 6)``: ``{metric: accuracy}`` if every metric is stored, else None."""
+        """For each genome ``(n, 6)``: ``{metric: accuracy}`` if every metric is stored, else None.
+
+        Metric names match as :mod:`pymoo_arnas.objectives` writes them, so a name stored in
+        another spelling (``"pgd@Linf:1"`` by older versions) still reads as ``"pgd@Linf:1.0"``.
+        """
         key = _config_key(config)
         cells = key_of(X)
         metrics = list(metrics)
+        wanted_as = {m: canonical_name(m) for m in metrics}
         found: dict = {}
         conn = self._connect()
         wanted = sorted(set(cells))
@@ -155,11 +161,12 @@ class ResultStore:
             q = (f"SELECT cell, metric, value FROM results WHERE dataset=? AND config=? "
                  f"AND cell IN ({','.join('?' * len(chunk))})")
             for cell, metric, value in conn.execute(q, (dataset, key, *chunk)):
-                found.setdefault(cell, {})[metric] = value
+                found.setdefault(cell, {})[canonical_name(metric)] = value
         out = []
         for cell in cells:
             have = found.get(cell, {})
-            out.append({m: have[m] for m in metrics} if all(m in have for m in metrics) else None)
+            complete = all(wanted_as[m] in have for m in metrics)
+            out.append({m: have[wanted_as[m]] for m in metrics} if complete else None)
         return out
 
     def configs(self) -> pd.DataFrame:
@@ -170,7 +177,8 @@ class ResultStore:
 
     def to_frame(self, dataset: str | None = None, config=None) -> pd.DataFrame:
         """One row per stored cell: ``dataset, config, cell, uid, x0..x5, seconds, device,
-        n_params, created`` and one column per metric (NaN where not measured)."""
+        n_params, created`` and one column per metric (NaN where not measured), named as
+        :mod:`pymoo_arnas.objectives` writes it."""
         where, args = [], []
         if dataset is not None:
             where.append("dataset=?")
@@ -182,6 +190,7 @@ class ResultStore:
         conn = self._connect()
         cells = pd.read_sql_query(f"SELECT * FROM cells{w} ORDER BY created, code", conn, params=args)
         res = pd.read_sql_query(f"SELECT * FROM results{w}", conn, params=args)
+        res["metric"] = res["metric"].map(canonical_name)
         G = decode(cells["code"].to_numpy()) if len(cells) else np.empty((0, N_EDGES), np.int64)
         for i in range(N_EDGES):
             cells.insert(3 + i, f"x{i}", G[:, i])
@@ -236,7 +245,7 @@ class ResultStore:
             metrics = [c for c in df.columns if c == "clean" or "@" in c]
             metrics.sort(key=lambda c: (c != "clean", c))
         else:
-            metrics = list(metrics)
+            metrics = [canonical_name(m) for m in metrics]
             absent = [m for m in metrics if m not in df.columns]
             if absent:
                 raise ValueError(f"metric {absent[0]!r} is not in the store for {dataset!r}; "
@@ -263,20 +272,12 @@ class ResultStore:
         code_to_row = BenchmarkTable.rows_from_uids(index, uids)
         epsilons: dict = {}
         for m in metrics:
-            attack, eps = parse_metric(m)
+            attack, eps = parse_objective(m)
             if eps is not None:
                 epsilons.setdefault(attack, []).append(eps)
         epsilons = {a: tuple(sorted(e)) for a, e in epsilons.items()}
-        aliases = {}  # ARNAS writes epsilons with one decimal: "pgd@Linf:0.0" for 0.03
-        for m in metrics:
-            attack, eps = parse_metric(m)
-            if eps is not None:
-                short = f"{attack}:{eps:.1f}"
-                if short != m and short not in metrics:
-                    aliases[short] = None if short in aliases else m
-        aliases = {k: v for k, v in aliases.items() if v is not None}
         return BenchmarkTable(
             dataset=dataset, source=f"live:{_config_key(config)}", columns=tuple(metrics),
             values=values, uids=uids, code_to_row=code_to_row, index=index,
-            epsilons=epsilons, aliases=aliases,
+            epsilons=epsilons,
         )
