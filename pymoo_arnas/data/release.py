@@ -118,12 +118,17 @@ def _fetch(fetcher, name: str, root: Path, progress: bool, timeout: float) -> Pa
     return path
 
 
+def _member_path(info: zipfile.ZipInfo) -> PurePosixPath:
+    return PurePosixPath(info.filename.replace("\\", "/"))  # some Windows tools write "\\"
+
+
 def _members(z: zipfile.ZipFile, dataset: str | None, url: str) -> list[zipfile.ZipInfo]:
     """The members to unpack, after checking the zip's layout."""
     wanted, seen = [], {}
     for info in z.infolist():
-        name = PurePosixPath(info.filename)
-        if name.is_absolute() or ".." in name.parts or "\\" in info.filename:
+        name = _member_path(info)
+        drive = ":" in name.parts[0] if name.parts else False  # C:...
+        if name.is_absolute() or ".." in name.parts or drive:
             raise DownloadError(f"{url}: member {info.filename!r} points outside the folder")
         if info.is_dir():
             continue
@@ -152,7 +157,7 @@ def _members(z: zipfile.ZipFile, dataset: str | None, url: str) -> list[zipfile.
     if unknown:
         log.info("%s: ignoring files the loaders do not read: %s", url, ", ".join(unknown))
     return [i for i in wanted
-            if PurePosixPath(i.filename).name.removesuffix("_accuracy.json") in KEYS]
+            if _member_path(i).name.removesuffix("_accuracy.json") in KEYS]
 
 
 def _unpack(zip_path: Path, new: Path, dataset: str | None, url: str, max_bytes: int) -> str:
@@ -171,7 +176,7 @@ def _unpack(zip_path: Path, new: Path, dataset: str | None, url: str, max_bytes:
             target.mkdir(parents=True, exist_ok=True)
             written = 0
             for info in members:
-                name = PurePosixPath(info.filename).name
+                name = _member_path(info).name
                 with z.open(info) as src, open(target / name, "wb") as dst:
                     while chunk := src.read(1 << 20):  # the CRC is checked at the member's end
                         written += len(chunk)

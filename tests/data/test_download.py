@@ -195,6 +195,8 @@ FAULTS = {
                      r"meta.zip does not have the expected layout: no meta.json"),
     "zip slip": (lambda s, f: s["files"].update({"meta.zip": zip_bytes(
         {"meta.json": f["meta.json"], "../../evil.json": b"{}"})}), r"points outside the folder"),
+    "drive letter": (lambda s, f: s["files"].update({"meta.zip": zip_bytes(
+        {"C:/meta.json": f["meta.json"]})}), r"points outside the folder"),
     # stage: reading the unpacked files with the loaders' checks
     "null in a table": (lambda s, f: s["files"].update({"cifar10-accuracies.zip": bad_value(f)}),
                         r"cifar10-accuracies.zip fails its checks: .*clean_accuracy.json: "
@@ -210,6 +212,15 @@ def test_failed_forced_download_leaves_the_previous_copy(server, installed, synt
     with pytest.raises(DownloadError, match=match):
         download(["cifar10"], dest=installed, base_url=server["url"], force=True, **QUIET)
     assert_untouched(installed)
+
+
+def test_windows_member_names_are_read(server, installed, synthetic_files):
+    server["files"]["cifar10-accuracies.zip"] = zip_bytes(
+        {k.replace("/", "\\"): v for k, v in synthetic_files.items() if k.startswith("cifar10/")})
+    download(["cifar10"], dest=installed, base_url=server["url"], force=True, **QUIET)
+    raw = json.loads(synthetic_files["cifar10/clean_accuracy.json"])["cifar10"]["clean"]["accuracy"]
+    table = load_robustness("cifar10", data_dir=installed, use_cache=False)
+    assert table.column("clean").tolist() == [raw[str(u)] for u in table.uids]
 
 
 def test_failure_at_the_swap_puts_everything_back(server, releases, installed, monkeypatch):
