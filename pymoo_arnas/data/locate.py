@@ -42,7 +42,8 @@ def cache_dir() -> Path:
 
 
 def default_download_dir() -> Path:
-    """Where :func:`pymoo_arnas.data.download` puts the release: ``<cache_dir>/robustness-dataset``."""
+    """Where :func:`pymoo_arnas.data.download` puts the release:
+    ``<cache_dir>/robustness-dataset``."""
     return cache_dir() / DATASET_DIRNAME
 
 
@@ -75,7 +76,8 @@ def candidate_dirs(data_dir: str | os.PathLike | None = None) -> list[tuple[str,
     cwd, checkout = Path.cwd(), _checkout()
     near = [("working directory", cwd), ("parent of the working directory", cwd.parent)]
     if checkout is not None:
-        near += [("package checkout", checkout), ("parent of the package checkout", checkout.parent)]
+        near += [("package checkout", checkout),
+                 ("parent of the package checkout", checkout.parent)]
     seen = set()
     for how, base in near:
         p = base / _SHARED

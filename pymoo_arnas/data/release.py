@@ -201,8 +201,8 @@ def _verify(new: Path, root: Path, items: list[str], base: str) -> None:
             if item != "meta.json":
                 check_files(new, item, meta=meta)
     except TableFileError as exc:
-        name = Path(exc.path).name
-        zip_name = "meta.zip" if name == "meta.json" else f"{Path(exc.path).parent.name}-accuracies.zip"
+        path = Path(exc.path)
+        zip_name = "meta.zip" if path.name == "meta.json" else f"{path.parent.name}-accuracies.zip"
         raise DownloadError(f"{base}/{zip_name} fails its checks: {exc}") from None
 
 

@@ -42,7 +42,8 @@ from pymoo_arnas.space import CellIndex, N_CELLS, encode, from_arch_str
 SOURCE = "nas-robbench-201"
 RELEASE_PAGE = "https://github.com/TT2408/nasrobbench201"
 """The paper's repository; its README links the download of ``NAS-RobBench-201_all.json``."""
-METRICS = ("val_acc", "val_fgsm_3.0_acc", "val_fgsm_8.0_acc", "val_pgd_3.0_acc", "val_pgd_8.0_acc", "autoattack")
+METRICS = ("val_acc", "val_fgsm_3.0_acc", "val_fgsm_8.0_acc", "val_pgd_3.0_acc",
+           "val_pgd_8.0_acc", "autoattack")
 _ATTACK_RE = re.compile(r"^val_(fgsm|pgd)_(\d+(?:\.\d+)?)_acc$")
 
 
@@ -72,9 +73,8 @@ def _entries(raw, dataset: str, path, index: CellIndex):
     if isinstance(raw.get(dataset), dict):  # the release: {dataset: {uid: {metric: ...}}}
         for key, entry in raw[dataset].items():
             if not (isinstance(key, str) and key.isdigit() and int(key) < N_CELLS):
-                raise TableFileError(
-                    path, f"key {dataset}/{key} is not a NAS-Bench-201 index", f"{dataset}/{key}", key
-                )
+                where = f"{dataset}/{key}"
+                raise TableFileError(path, f"key {where} is not a NAS-Bench-201 index", where, key)
             yield f"{dataset}/{key}", int(index.index_to_uid([int(key)])[0]), entry
         return
     try:
@@ -87,7 +87,8 @@ def _entries(raw, dataset: str, path, index: CellIndex):
         yield arch, int(uid), entry
 
 
-def load_nas_robbench(path, dataset: str = "cifar10", data_dir=None, index: CellIndex | None = None) -> BenchmarkTable:
+def load_nas_robbench(path, dataset: str = "cifar10", data_dir=None,
+                      index: CellIndex | None = None) -> BenchmarkTable:
     """Load a NAS-RobBench-201 JSON as a :class:`BenchmarkTable` (means over seeds).
 
     Parameters
@@ -132,7 +133,8 @@ def load_nas_robbench(path, dataset: str = "cifar10", data_dir=None, index: Cell
     values = np.empty((len(uids), len(metrics)))
     for key, uid, entry in entries:
         if not isinstance(entry, dict):
-            raise TableFileError(path, f"{key} is {entry!r}; expected {{metric: values}}", key, entry)
+            raise TableFileError(path, f"{key} is {entry!r}; expected {{metric: values}}", key,
+                                 entry)
         r = np.searchsorted(uids, uid)
         for j, m in enumerate(metrics):
             if m not in entry:

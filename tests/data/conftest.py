@@ -14,9 +14,10 @@ PGD_EPS = [0.1, 0.5, 1.0, 2.0, 3.0, 4.0, 8.0]
 def synthetic_files():
     """``{relative path: bytes}`` of a root with a graph-built meta.json and three cifar10 files."""
     index = space.CellIndex.from_graph()  # NAS-Bench-201 index = genome code
+    uid = index.code_to_uid
     meta = {
         "ids": {
-            str(c): {"nb201-string": space.to_arch_str(g), "isomorph": str(int(index.code_to_uid[c]))}
+            str(c): {"nb201-string": space.to_arch_str(g), "isomorph": str(int(uid[c]))}
             for c, g in enumerate(space.all_genomes())
         },
         "epsilons": {"pgd@Linf": PGD_EPS},

@@ -80,7 +80,8 @@ def test_the_copy_used_is_logged(elsewhere, monkeypatch, caplog):
         find_data_dir()
         find_data_dir()
     used = [r.getMessage() for r in caplog.records if "using" in r.getMessage()]
-    assert used == [f"robustness dataset: using {shared.resolve()} (shared/ in the working directory)"]
+    assert used == [
+        f"robustness dataset: using {shared.resolve()} (shared/ in the working directory)"]
 
 
 def test_explicit_location_without_data_is_an_error_not_a_fallback(tmp_path, monkeypatch):

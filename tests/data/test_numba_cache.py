@@ -23,7 +23,8 @@ with warnings.catch_warnings(record=True) as caught:
     import pymoo_arnas.data
 lookup = sys.modules["pymoo_arnas.data.lookup"]
 assert lookup.__file__.startswith(sys.argv[1]), lookup.__file__
-rows, values = lookup.lookup(np.array([[0, 1, 2, 3, 4, 0]]), np.zeros(15625, np.int32), np.ones((1, 1)))
+X = np.array([[0, 1, 2, 3, 4, 0]])
+rows, values = lookup.lookup(X, np.zeros(15625, np.int32), np.ones((1, 1)))
 print("ok", rows.tolist(), values.tolist())
 for w in caught:
     print("WARNING", w.category.__name__, w.message)

@@ -36,8 +36,10 @@ def test_missing_cell_is_refused_naming_file_and_uid(synthetic_root, edit_json):
 
 def test_null_is_refused_not_loaded_as_nan(synthetic_root, edit_json):
     uid = first_uid(synthetic_root)
-    edit_json(synthetic_root / CLEAN, lambda d: d["cifar10"]["clean"]["accuracy"].update({uid: None}))
-    with pytest.raises(TableFileError, match=rf"clean_accuracy.json: accuracy of uid '{uid}' is null"):
+    edit_json(synthetic_root / CLEAN,
+              lambda d: d["cifar10"]["clean"]["accuracy"].update({uid: None}))
+    with pytest.raises(TableFileError,
+                       match=rf"clean_accuracy.json: accuracy of uid '{uid}' is null"):
         load_robustness("cifar10", data_dir=synthetic_root)
 
 
@@ -53,7 +55,8 @@ def test_null_inside_an_epsilon_list_is_refused(synthetic_root, edit_json):
 @pytest.mark.parametrize("bad", [94.3, -0.1, "0.5", True])
 def test_value_outside_unit_interval_or_not_a_number_is_refused(synthetic_root, edit_json, bad):
     uid = first_uid(synthetic_root)
-    edit_json(synthetic_root / CLEAN, lambda d: d["cifar10"]["clean"]["accuracy"].update({uid: bad}))
+    edit_json(synthetic_root / CLEAN,
+              lambda d: d["cifar10"]["clean"]["accuracy"].update({uid: bad}))
     with pytest.raises(TableFileError, match=rf"uid '{uid}' is {bad!r}") as err:
         load_robustness("cifar10", data_dir=synthetic_root)
     assert err.value.value == bad and str(synthetic_root / CLEAN) in str(err.value)
@@ -78,8 +81,10 @@ def test_epsilon_list_of_the_wrong_length_is_refused(synthetic_root, edit_json):
 
 
 def test_wrong_nesting_names_the_missing_key(synthetic_root, edit_json):
-    edit_json(synthetic_root / CLEAN, lambda d: d["cifar10"].update(clean=d["cifar10"].pop("clean")["accuracy"]))
-    with pytest.raises(TableFileError, match=r"clean_accuracy.json: has no key 'accuracy' under cifar10/clean"):
+    edit_json(synthetic_root / CLEAN,
+              lambda d: d["cifar10"].update(clean=d["cifar10"].pop("clean")["accuracy"]))
+    with pytest.raises(TableFileError,
+                       match=r"clean_accuracy.json: has no key 'accuracy' under cifar10/clean"):
         load_robustness("cifar10", data_dir=synthetic_root)
 
 
@@ -189,7 +194,8 @@ def test_robbench_missing_metric_is_refused_not_nan(tmp_path):
 
 
 def test_robbench_truncated_file_names_it(tmp_path):
-    (tmp_path / "rb.json").write_text(json.dumps(robbench_release(space.CellIndex.from_graph()))[:5000])
+    text = json.dumps(robbench_release(space.CellIndex.from_graph()))
+    (tmp_path / "rb.json").write_text(text[:5000])
     with pytest.raises(TableFileError, match=r"rb.json: is not valid JSON"):
         load_nas_robbench(tmp_path / "rb.json", index=space.CellIndex.from_graph())
 
