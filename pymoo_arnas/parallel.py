@@ -170,9 +170,11 @@ class Executor:
                                 other.cancel()  # only those not running yet
                     continue
                 yield futures[fut], result
-        except BaseException:  # the caller stopped early (Ctrl-C, break, error): drop the rest
+        except BaseException as exc:  # the caller stopped (Ctrl-C, break, error): drop the rest
             for other in futures:
                 other.cancel()
+            if isinstance(exc, KeyboardInterrupt):
+                self.close(wait=False)  # do not wait for the running tasks
             raise
         if first_error is not None:
             raise first_error

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 from pymoo_arnas.cli.errors import FAILURE, CLIError
-from pymoo_arnas.cli.options import positive_int
+from pymoo_arnas.cli.options import check_device, positive_int
 
 LIVE_EXTRA = "pip install 'pymoo-arnas[live]'"
 
@@ -127,17 +127,7 @@ def check_requirements(dataset: str, device: str, scheduler: str | None = None) 
                                 f"torchvision matching torch {torch.__version__}), and the "
                                 f"{dataset} archive (downloaded on first use, or put there "
                                 f"by hand)")
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            build = "a CPU-only build" if torch.version.cuda is None else "no usable CUDA device"
-            raise CLIError(f"--device {device}: this torch ({torch.__version__}) has {build}; "
-                           "use --device cpu, or install a CUDA build of torch", FAILURE)
-        index = int(device.partition(":")[2] or 0)
-        if index >= torch.cuda.device_count():
-            raise CLIError(f"--device {device}: only {torch.cuda.device_count()} CUDA "
-                           f"device(s) here", FAILURE)
-    if device == "mps" and not torch.backends.mps.is_available():
-        raise CLIError("--device mps: MPS is not available here; use --device cpu", FAILURE)
+    check_device(device)
 
 
 def _load_data(dataset: str) -> None:

@@ -64,6 +64,26 @@ def objective_help() -> str:
             "square) at --epsilon or at its own as pgd@Linf:8.0, or a corruption such as fog")
 
 
+def check_device(device: str) -> None:
+    """Stop with one line when the torch ``device`` (``"cuda"``, ``"cuda:1"``, ``"mps"``) is
+    not usable here (torch itself must be importable); ``"auto"`` and ``"cpu"`` always are."""
+    import torch
+
+    from pymoo_arnas.cli.errors import FAILURE, CLIError
+
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            build = "a CPU-only build" if torch.version.cuda is None else "no usable CUDA device"
+            raise CLIError(f"--device {device}: this torch ({torch.__version__}) has {build}; "
+                           "use --device cpu, or install a CUDA build of torch", FAILURE)
+        index = device.partition(":")[2] or "0"
+        if not index.isdigit() or int(index) >= torch.cuda.device_count():
+            raise CLIError(f"--device {device}: there are {torch.cuda.device_count()} CUDA "
+                           "device(s) here (cuda:0 ...)", FAILURE)
+    elif device == "mps" and not torch.backends.mps.is_available():
+        raise CLIError("--device mps: MPS is not available here; use --device cpu", FAILURE)
+
+
 def algorithm_record(name: str, n_obj: int):
     """The registry record of ``name`` after checking it runs on ``n_obj`` objectives.
 
@@ -75,5 +95,5 @@ def algorithm_record(name: str, n_obj: int):
     return check_algorithm(name, n_obj)
 
 
-__all__ = ["algorithm_record", "csv_list", "objective_help", "positive_int", "positive_ints",
+__all__ = ["algorithm_record", "check_device", "csv_list", "objective_help", "positive_int", "positive_ints",
            "seeds"]

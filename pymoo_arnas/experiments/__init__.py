@@ -1,4 +1,4 @@
-"""Experiments: runner, metrics, plots and the ``arnas`` command line.
+"""Experiments: runner, metrics, plots; run from the ``arnas`` command line.
 
 - :mod:`~pymoo_arnas.experiments.metrics`: nHV, IGD+ and the share of the exact front found
   (multi-objective), best-so-far, gap and queries-to-optimum (one objective), all on the
@@ -9,10 +9,12 @@
   budget of unique queries (or of evaluations), one parquet file per run, resumable, in
   this process, in local processes or on a Dask cluster (identical results);
 - :mod:`~pymoo_arnas.experiments.paper`: the paper's Table III, optima and LLMO curves;
-- :mod:`~pymoo_arnas.experiments.plots`: convergence, fronts, paper curves (PNG);
-- :mod:`~pymoo_arnas.experiments.commands`: ``arnas bench`` and ``arnas paper``.
+- :mod:`~pymoo_arnas.experiments.plots`: convergence, fronts, paper curves (PNG).
 
-Command line::
+``arnas bench`` and ``arnas paper`` (:mod:`pymoo_arnas.cli.bench`, :mod:`pymoo_arnas.cli.paper`)
+run them.
+
+Command line (:mod:`pymoo_arnas.cli`)::
 
     arnas bench --problems bi --algorithms random,nsga2,nsga2-cat --seeds 10 --budget 300
     arnas bench ... --out results/bench                 # resumable sweep folder
