@@ -44,7 +44,7 @@ def build(stores, out: Path = OUT, note: str = "") -> pd.DataFrame:
     df["uid"] = index.code_to_uid[df["code"].to_numpy()]
     table = df.set_index("uid").sort_index()[["code", *SCORE_NAMES]]
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "scores.csv.gz", float_format="%.10g",
+    table.to_csv(out / "scores.csv.gz", float_format="%.8g",
                  compression={"method": "gzip", "mtime": 0})
     s = settings.iloc[0].to_dict()
     info = {

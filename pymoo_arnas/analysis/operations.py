@@ -132,7 +132,7 @@ def plot_top_share(share: pd.DataFrame, ax=None):
     from matplotlib.figure import Figure
 
     if ax is None:
-        fig = Figure(figsize=(6, 3.6), layout="constrained")
+        fig = Figure(figsize=(5.2, 3.4), layout="constrained")
         ax = fig.subplots()
     else:
         fig = ax.figure

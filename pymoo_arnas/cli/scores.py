@@ -38,6 +38,8 @@ def add_parser(subparsers) -> None:
                    help="score only the first LIMIT classes (by representative code)")
     p.add_argument("--workers", type=positive_int, default=1,
                    help="worker processes, one torch thread each (default 1)")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (tcp://host:8786) or 'local' (dask extra)")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default cpu)")
     p.add_argument("--data-dir", default=None,
                    help="robustness dataset root, for the benchmark's uids (default: found "
@@ -96,7 +98,8 @@ def run(args) -> int:
             raise
         index, where = CellIndex.from_graph(), "no benchmark found: uids are representative codes"
     df = score_classes(args.out, settings, codes=codes, uids=index.code_to_uid[codes], x=x, y=y,
-                       workers=args.workers, progress=not args.quiet,
+                       workers=args.workers, scheduler=args.scheduler,
+                       progress=not args.quiet,
                        device=args.device)
     done = df[df["code"].isin(codes.tolist())]
     print(f"{len(done)} of {len(codes)} classes scored in {args.out} ({where}); inputs: {label}; "

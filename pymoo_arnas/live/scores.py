@@ -24,8 +24,9 @@ Inputs are the user's batch when given, else a seeded Gaussian batch in image ra
 which; it is stored beside every score).
 
 :func:`score_classes` scores one genome per isomorphism class (the class representative,
-see :func:`pymoo_arnas.space.representative_codes`) in worker processes, appending each
-row to a CSV as it finishes, so an interrupted run resumes where it stopped.
+see :func:`pymoo_arnas.space.representative_codes`) serially, in local processes or on a
+Dask cluster (:mod:`pymoo_arnas.parallel`), on the CPU or a GPU, appending each row to a
+CSV as it finishes, so an interrupted run resumes where it stopped.
 
 Examples
 --------
@@ -44,7 +45,6 @@ import csv
 import math
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -305,17 +305,21 @@ class ScoreStore:
             os.fsync(f.fileno())
 
 
-def _work(task):
-    code, settings, x, y, device = task
+def _work(code, settings, x, y, device):
+    """Scores of one genome code in a worker (one torch thread) -> (code, scores, seconds)."""
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    s = cell_scores(decode([code])[0], settings, x, y, device)
-    return code, s, time.perf_counter() - t0
+    try:
+        t0 = time.perf_counter()
+        s = cell_scores(decode([code])[0], settings, x, y, device)
+        return code, s, time.perf_counter() - t0
+    finally:
+        torch.set_num_threads(threads)
 
 
 def score_classes(path, settings: ScoreSettings = ScoreSettings(), codes=None, uids=None,
-                  x=None, y=None, workers: int = 1, progress: bool = True,
-                  device: str | None = None):
+                  x=None, y=None, workers: int = 1, scheduler: str | None = None,
+                  progress: bool = True, device: str | None = None):
     """Score one genome per isomorphism class into the CSV at ``path``; resumes.
 
     Parameters
@@ -332,7 +336,10 @@ def score_classes(path, settings: ScoreSettings = ScoreSettings(), codes=None, u
     x, y : Tensor, optional
         User inputs and labels (see :func:`cell_scores`).
     workers : int
-        Worker processes (1: in this process), each with one torch thread.
+        Worker processes, one torch thread each (1: in this process); see
+        :class:`pymoo_arnas.parallel.Executor`.
+    scheduler : str, optional
+        A Dask scheduler address (or ``"local"``) to run the cells on a cluster.
     progress : bool
         Show a tqdm progress bar.
     device : str, optional
@@ -345,13 +352,13 @@ def score_classes(path, settings: ScoreSettings = ScoreSettings(), codes=None, u
     """
     from tqdm.auto import tqdm
 
+    from pymoo_arnas.parallel import map_unordered
+
     codes = representative_codes() if codes is None else np.asarray(codes, dtype=np.int64)
     encode(decode(codes))  # validates the range
     uids = codes if uids is None else np.asarray(uids, dtype=np.int64)
     if uids.shape != codes.shape:
         raise ValueError(f"uids has shape {uids.shape}; expected one per code {codes.shape}")
-    if int(workers) != workers or workers < 1:
-        raise ValueError(f"workers must be a positive integer; got {workers!r}")
     store = ScoreStore(path, settings)
     uid_of = dict(zip(codes.tolist(), uids.tolist()))
     done = store.done_codes()
@@ -359,22 +366,10 @@ def score_classes(path, settings: ScoreSettings = ScoreSettings(), codes=None, u
     bar = tqdm(total=len(codes), initial=len(codes) - len(todo), disable=not progress,
                desc="scores", unit="cell")
     try:
-        if workers == 1:
-            threads = torch.get_num_threads()
-            try:
-                for c in todo:
-                    code, s, sec = _work((c, settings, x, y, device))
-                    store.append(code, uid_of[code], s, sec)
-                    bar.update()
-            finally:
-                torch.set_num_threads(threads)
-        else:
-            with ProcessPoolExecutor(max_workers=int(workers)) as pool:
-                futures = [pool.submit(_work, (c, settings, x, y, device)) for c in todo]
-                for fut in as_completed(futures):
-                    code, s, sec = fut.result()
-                    store.append(code, uid_of[code], s, sec)
-                    bar.update()
+        for _, (code, s, sec) in map_unordered(_work, todo, settings, x, y, device,
+                                               workers=workers, scheduler=scheduler):
+            store.append(code, uid_of[code], s, sec)
+            bar.update()
     finally:
         bar.close()
     return store.read()
