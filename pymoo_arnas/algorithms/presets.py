@@ -9,9 +9,9 @@ Differences from the paper, forced by what pymoo offers:
 
 - pymoo's DE has no ``current-to-rand`` selection; ``de`` uses ``DE/rand/1/bin`` with the
   paper's F and CR (pass ``variant=`` to change it);
-- JADE and SHADE: pymoo has neither, and no well-kept implementation that plugs into
-  pymoo exists on PyPI (``mealpy`` has JADE/SHADE behind its own problem interface,
-  ``pyade`` on PyPI is an unrelated web client), so they are not provided.
+- JADE and SHADE: pymoo has neither, and ``mealpy``'s run behind their own problem
+  interface, so :mod:`pymoo_arnas.algorithms.adaptive_de` implements them in pymoo's DE
+  framework (``jade``, ``shade``).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from pymoo_arnas.algorithms import (
     NSGA2LocalSearch,
     RandomSearch,
     get_algorithm,
+    get_record,
     list_algorithms,
     neighbours,
 )
@@ -20,7 +21,12 @@ from pymoo_arnas.problems import ARNAS
 from pymoo_arnas.space import isomorphism_class
 
 REQUIRED = {"nsga2", "nsga2-cat", "nsga2-llm", "ga", "pso", "de", "cmaes", "llmo", "random"}
-CLASSIC = [a for a in list_algorithms() if a not in NEEDS_LLM]
+# every algorithm without an LLM or an optional extra (those have their own test files);
+# AGE-MOEA's numba code compiles for ~8 s in each process
+CLASSIC = [
+    pytest.param(a, marks=pytest.mark.slow) if a == "age-moea" else a
+    for a in list_algorithms() if a not in NEEDS_LLM and get_record(a).extra is None
+]
 
 
 def test_registry_lists_the_required_algorithms():
