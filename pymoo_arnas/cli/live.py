@@ -16,20 +16,13 @@ from __future__ import annotations
 import dataclasses
 
 from pymoo_arnas.cli.errors import FAILURE, CLIError
-from pymoo_arnas.cli.options import check_device, positive_int
+from pymoo_arnas.cli.options import check_device, objective_help, positive_int
 
 LIVE_EXTRA = "pip install 'pymoo-arnas[live]'"
 
 
-def _live_datasets() -> tuple:
-    from pymoo_arnas.live import config
-
-    # the live datasets' names, defined torch-free beside TrainConfig where available
-    return tuple(getattr(config, "DATASETS", ("digits", "cifar10", "cifar100")))
-
-
 def add_parser(subparsers) -> None:
-    from pymoo_arnas.live.config import ADV_TRAINING, ATTACKS, OPTIMIZERS, TrainConfig
+    from pymoo_arnas.live.config import ADV_TRAINING, ATTACKS, DATASETS, OPTIMIZERS, TrainConfig
 
     d = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
     p = subparsers.add_parser(
@@ -39,13 +32,12 @@ def add_parser(subparsers) -> None:
                     "(rerun the same command to resume). Epsilons are in input units ([0, 1]). "
                     "Training defaults are those of TrainConfig.",
     )
-    p.add_argument("--dataset", default="digits", choices=_live_datasets(),
+    p.add_argument("--dataset", default="digits", choices=DATASETS,
                    help="digits (scikit-learn), cifar10 or cifar100 (torchvision) "
                         "(default digits)")
     p.add_argument("--objectives", nargs="+", default=["clean", "pgd@Linf"],
-                   help=f"objective names (default: clean pgd@Linf); choices: clean, "
-                        f"{', '.join(ATTACKS)} (short fgsm, pgd), at --epsilon or with their "
-                        "own as pgd@Linf:0.1")
+                   help=f"objective names (default: clean pgd@Linf); "
+                        f"{objective_help(ATTACKS)}")
     p.add_argument("--epsilon", type=float, default=0.1,
                    help="attack epsilon in input units (default 0.1)")
     p.add_argument("--algorithm", default="nsga2", metavar="NAME",

@@ -56,12 +56,17 @@ def seeds(text: str):
     return out
 
 
-def objective_help() -> str:
-    """The objective names of the tables, for ``--help``."""
-    from pymoo_arnas.data import ATTACKS
+def objective_help(attacks=None) -> str:
+    """The objective names of a source, for ``--help`` (``attacks``: the source's attack keys;
+    default those of the benchmark tables)."""
+    from pymoo_arnas.objectives import SHORT_NAMES
 
-    return ("choices: clean, an attack (" + ", ".join(ATTACKS) + ", or short fgsm, pgd, apgd, "
-            "square) at --epsilon or at its own as pgd@Linf:8.0, or a corruption such as fog")
+    if attacks is None:
+        from pymoo_arnas.data import ATTACKS as attacks
+    short = [s for s, full in SHORT_NAMES.items() if full in attacks]
+    example = "pgd@Linf" if "pgd@Linf" in attacks else attacks[0]
+    return (f"choices: clean, an attack ({', '.join(attacks)}, or short {', '.join(short)}) "
+            f"at --epsilon, or at its own as {example}:<eps>")
 
 
 def check_device(device: str) -> None:

@@ -31,7 +31,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--dataset", default="cifar10", choices=DATASETS,
                    help="benchmark dataset (default cifar10)")
     p.add_argument("--objectives", nargs="+", default=["clean", "pgd@Linf"],
-                   help=f"objective names (default: clean pgd@Linf); {objective_help()}")
+                   help=f"objective names (default: clean pgd@Linf); {objective_help()}, "
+                        "or a corruption such as fog or fog:3")
     p.add_argument("--epsilon", type=float, default=1.0,
                    help="attack epsilon in 1/255 (default 1.0)")
     p.add_argument("--algorithm", default="nsga2-cat", metavar="NAME",
