@@ -13,6 +13,8 @@ as pymoo's ``ZDT`` base or botorch's ``BaseTestProblem`` do for their families:
 - :meth:`~CellProblem.is_queried`, :meth:`~CellProblem.reset`, ``repr``;
 - :attr:`~CellProblem.query_log`, the unique cells in the order first asked, with the
   evaluation count at which each was first asked (column ``n_evals``);
+- a fresh start for each pymoo run: a second ``minimize`` on the same problem gets the
+  whole budget again (see :meth:`~CellProblem.reset`);
 
 A subclass implements only the lookup of a batch: :meth:`~CellProblem._keys` (the unit
 each genome counts as, e.g. its isomorphism class) and :meth:`~CellProblem._values` (the
@@ -49,6 +51,7 @@ Convs(objectives=('convs',), budget=2)
 from __future__ import annotations
 
 import logging
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -169,7 +172,17 @@ class CellProblem(Problem):
     # ------------------------------------------------------------------ bookkeeping
 
     def reset(self) -> None:
-        """Forget all queries (counters, log, budget), e.g. before another run."""
+        """Forget all queries (counters, log, budget), e.g. before another run.
+
+        A pymoo run calls it itself: when an algorithm evaluates on this problem after another
+        algorithm object did and that earlier run has finished (or is gone), the problem is
+        reset first (logged at INFO), so every ``minimize`` on the same problem runs its full
+        budget and logs only its own queries. pymoo has no hook for the start of a run, so
+        the problem watches the ``algorithm`` pymoo passes with every batch. Evaluations
+        outside a run (``problem.evaluate(X)``) never reset anything and count towards the
+        next run, and a sub-algorithm evaluating while the run that started first is still
+        going does not reset either.
+        """
         self.n_evals = 0
         self.budget_exhausted = False
         self._seen = np.zeros(self._n_keys, dtype=bool)
@@ -177,6 +190,7 @@ class CellProblem(Problem):
         self._log_values: list = []
         self._log_evals: list = []
         self._n_unique = 0
+        self._run = None  # weak reference to the algorithm of the current run
 
     @property
     def n_unique(self) -> int:
@@ -216,6 +230,8 @@ class CellProblem(Problem):
 
     def _evaluate(self, x, out, *args, algorithm=None, **kwargs):
         X = check_genomes(x)
+        if algorithm is not None:
+            self._start_run(algorithm)
         keys = self._keys(X)
         new = first_unseen(keys, self._seen)  # positions of cells not queried before, in order
         admitted = None  # all rows
@@ -252,6 +268,19 @@ class CellProblem(Problem):
     def _errors(self, values: np.ndarray) -> np.ndarray:
         """Metric values ``(m, n_obj)`` -> the minimised objectives ``1 - value``."""
         return 1.0 - values
+
+    def _start_run(self, algorithm) -> None:
+        """Reset when ``algorithm`` starts a run after an earlier, finished run (see :meth:`reset`)."""
+        previous = None if self._run is None else self._run()
+        if previous is algorithm:
+            return
+        if previous is not None and previous.has_next():
+            return  # the first run is still going: a helper algorithm of it
+        if self._run is not None:
+            log.info("a new %s run starts on %r: its counters, query log and budget are reset",
+                     type(algorithm).__name__, self)
+            self.reset()
+        self._run = weakref.ref(algorithm)
 
     def __repr__(self) -> str:
         fields = self._repr_fields()
