@@ -85,8 +85,9 @@ class ScoreSettings:
     pgd_steps : int
         PGD steps.
     inputs : str
-        ``"gaussian"`` for the seeded batch, or a label for user data (set by
-        :func:`make_batch` callers; e.g. ``"user:cifar10-train[:32]"``).
+        ``"gaussian"`` for the seeded batch of :func:`make_batch`, or a label of the user's
+        data, set by whoever passes ``x, y`` (``arnas scores --inputs f.npz`` sets
+        ``"user:f.npz"``).
     """
 
     C: int = 16
@@ -124,9 +125,11 @@ def make_batch(settings: ScoreSettings):
 
 
 def _network(genome, settings: ScoreSettings) -> NB201Network:
-    torch.manual_seed(settings.seed)
-    return NB201Network(genome, C=settings.C, N=settings.N, in_channels=3,
-                        num_classes=settings.num_classes)
+    """The untrained network, weights drawn from ``settings.seed`` (global RNG untouched)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(settings.seed)
+        return NB201Network(genome, C=settings.C, N=settings.N, in_channels=3,
+                            num_classes=settings.num_classes)
 
 
 def _spectrum(theta: torch.Tensor, prefix: str) -> dict:
