@@ -5,6 +5,7 @@ Each case runs in this process (quick) and, marked slow, as a subprocess the way
 it (``python -m pymoo_arnas``, or a ``-c`` wrapper that blocks an import).
 """
 
+import io
 import os
 import signal
 import socket
@@ -203,7 +204,14 @@ def test_a_broken_pipe_ends_quietly(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_no_data_offers_the_download_and_uses_it(monkeypatch, capsys):
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("how, answer, downloads", [("--download", "", 1), ("tty", "y\n", 1),
+                                                    ("tty", "n\n", 0)])
+def test_no_data_offers_the_download(how, answer, downloads, monkeypatch, capsys):
     import pymoo_arnas.data as data
     from pymoo_arnas.data.locate import DataNotFoundError
 
@@ -217,8 +225,18 @@ def test_no_data_offers_the_download_and_uses_it(monkeypatch, capsys):
     monkeypatch.delenv("ARNAS_DATA", raising=False)
     monkeypatch.setattr(data, "load_robustness", first_missing)
     monkeypatch.setattr(data, "download", lambda datasets, progress: calls.append(datasets) or "x")
-    assert main(["search", "--budget", "20", "--pop-size", "10", "--download"]) == 0
-    assert calls == [["cifar10"]] and "Found front" in capsys.readouterr().out
+    argv = ["search", "--budget", "20", "--pop-size", "10"]
+    if how == "tty":
+        monkeypatch.setattr(sys, "stdin", _Terminal(answer))
+        monkeypatch.setattr(sys, "stderr", _Terminal())
+    code = main(argv + (["--download"] if how == "--download" else []))
+    assert len(calls) == downloads and (code == 0) == bool(downloads)
+    if how == "tty":
+        assert "Download them into the user cache now? [y/N]" in sys.stderr.getvalue()
+        if not downloads:
+            assert "`arnas download`" in sys.stderr.getvalue().splitlines()[-1]
+    if downloads:
+        assert "Found front" in capsys.readouterr().out
 
 
 @pytest.mark.slow

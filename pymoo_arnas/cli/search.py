@@ -90,10 +90,8 @@ def _ask_download() -> bool:
         return False
     print("The benchmark tables (robustness dataset, Jung et al., ICLR 2023) were not found.",
           file=sys.stderr)
-    try:
-        answer = input("Download them into the user cache now? [y/N] ")
-    except EOFError:
-        return False
+    print("Download them into the user cache now? [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()  # the question goes to stderr: stdout may be a pipe
     return answer.strip().lower() in ("y", "yes")
 
 
