@@ -122,7 +122,10 @@ class CellProblem(Problem):
     n_keys : int
         Number of distinct keys :meth:`_keys` can return (keys are ``0..n_keys-1``).
     **kwargs
-        Passed to :class:`pymoo.core.problem.Problem`; ``elementwise=True`` is refused.
+        Passed to :class:`pymoo.core.problem.Problem`. ``elementwise=True`` is refused: the
+        budget and the query log need whole batches in this process (pymoo's elementwise
+        runners may evaluate rows on copies of the problem in other processes), and a batch
+        lookup is as fast as one row.
 
     Attributes
     ----------
@@ -144,6 +147,13 @@ class CellProblem(Problem):
 
     def __init__(self, objectives, columns, budget: int | None = None,
                  cell_index: CellIndex | None = None, n_keys: int = 0, **kwargs):
+        if kwargs.get("elementwise"):
+            raise ValueError(
+                f"{type(self).__name__} evaluates whole batches and does not take "
+                "elementwise=True (its budget and query log would break); leave it out: pymoo "
+                "algorithms work with the batch problem as they are, and a batch is evaluated "
+                "in one call"
+            )
         self.objectives = tuple(objectives)
         self.columns = tuple(columns)
         self.budget = None if budget is None else int(budget)

@@ -61,6 +61,11 @@ def test_interface_and_bad_input(tmp_path, tiny):
 
 
 @pytest.mark.slow
+def test_elementwise_live_evaluation_is_refused(tmp_path, tiny):
+    with pytest.raises(ValueError, match="ARNASLive evaluates whole batches"):
+        ARNASLive("digits", train=tiny, store=tmp_path / "s.sqlite", elementwise=True)
+
+
 def test_query_log_isomorphs_and_budget(tmp_path, tiny):
     calls = []
     p = ARNASLive("digits", train=tiny, store=tmp_path / "s.sqlite", budget=3,

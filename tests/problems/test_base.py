@@ -59,3 +59,11 @@ def test_evaluations_before_a_run_count_towards_it(synthetic_table):
     minimize(problem, nsga2(pop_size=10), seed=0)
     assert problem.n_unique == 30 and problem.query_log["x0"].iloc[0] == 3
     assert problem.query_log["n_evals"].iloc[0] == 1
+
+
+def test_elementwise_evaluation_is_refused_with_a_clear_error(synthetic_table):
+    """Issue 13: ARNAS(elementwise=True) broke the query log and the budget."""
+    with pytest.raises(ValueError, match="ARNAS evaluates whole batches and does not take "
+                                         "elementwise=True"):
+        ARNAS(table=synthetic_table, elementwise=True)
+    assert not ARNAS(table=synthetic_table, elementwise=False).elementwise
