@@ -97,17 +97,20 @@ def test_bad_settings_and_pickling():
 
 
 @linux_only
-def test_local_workers_exit_when_their_parent_is_killed():
+@pytest.mark.parametrize("scheduler", [None, pytest.param("local", marks=pytest.mark.slow)])
+def test_local_workers_exit_when_their_parent_is_killed(scheduler):
+    if scheduler:
+        pytest.importorskip("distributed")  # its worker processes watch their parent too
     code = ("import os, time\n"
             "from pymoo_arnas.parallel import Executor\n"
-            "ex = Executor(2)\n"
+            f"ex = Executor(2, scheduler={scheduler!r})\n"
             "it = ex.map(time.sleep, [120] * 4)\n"
             "print('ready', flush=True)\n"
             "next(it)\n")
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert parent.stdout.readline().strip() == "ready"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while len(_descendants(parent.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         workers = _descendants(parent.pid)
