@@ -12,7 +12,8 @@ Where the tasks run:
   and exits as soon as the parent is gone, even after a ``kill -9`` of the parent, which
   runs no clean-up of its own;
 - ``scheduler="tcp://host:8786"``: an existing Dask cluster (``dask.distributed``);
-  ``scheduler="local"``: a ``LocalCluster`` of ``workers`` processes started here.
+  ``scheduler="local"``: a ``LocalCluster`` of ``workers`` processes started here (Dask's
+  worker processes watch their parent themselves and exit with it too).
 
 This module sits at the bottom of the package layering and imports nothing from it.
 

@@ -56,7 +56,8 @@ def add_parser(subparsers) -> None:
                    help="unique queries per run (default 300)")
     b.add_argument("--checkpoints", type=positive_ints, default=[100, 300, 1000],
                    help="budgets reported in the summary (default 100,300,1000)")
-    b.add_argument("--out", type=Path, default=Path("results"), help="sweep folder (default results)")
+    b.add_argument("--out", type=Path, default=Path("results"),
+                   help="sweep folder (default results)")
     b.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     add_sweep_options(b)
     b.set_defaults(func=run, kept=kept)

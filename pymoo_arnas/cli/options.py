@@ -100,5 +100,5 @@ def algorithm_record(name: str, n_obj: int):
     return check_algorithm(name, n_obj)
 
 
-__all__ = ["algorithm_record", "check_device", "csv_list", "objective_help", "positive_int", "positive_ints",
-           "seeds"]
+__all__ = ["algorithm_record", "check_device", "csv_list", "objective_help", "positive_int",
+           "positive_ints", "seeds"]
