@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import operator
 import os
+import signal
 import threading
 import time
 from typing import Any, Callable, Iterable, Iterator
@@ -42,13 +43,15 @@ PARENT_POLL_SECONDS = 0.5
 """How often a local worker checks that the process that started it is still alive."""
 
 
-def _exit_with_parent(parent_pid: int, interval: float = PARENT_POLL_SECONDS) -> None:
-    """Worker initializer: exit this process as soon as ``parent_pid`` is no longer its parent.
+def _init_worker(parent_pid: int, interval: float = PARENT_POLL_SECONDS) -> None:
+    """Initializer of a local worker: tie its lifetime to ``parent_pid``, leave Ctrl-C to it.
 
     A daemon thread polls ``os.getppid()``: when the parent dies (even by ``SIGKILL``) the
     worker is re-parented and the thread ends the process with ``os._exit`` (no clean-up:
-    the parent that would receive results is gone).
+    the parent that would receive results is gone). ``SIGINT`` is ignored: on Ctrl-C in a
+    terminal the parent stops the workers itself, so they print nothing.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch():
         while True:
@@ -205,7 +208,7 @@ class Executor:
 
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                initializer=_exit_with_parent, initargs=(os.getpid(),),
+                initializer=_init_worker, initargs=(os.getpid(),),
             )
         return self._pool
 

@@ -251,18 +251,20 @@ def test_a_closed_pipe_gives_no_broken_pipe_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_ends_with_one_line_saying_what_was_kept(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_ends_with_one_line_saying_what_was_kept(workers, tmp_path):
     out = tmp_path / "bench"
     proc = subprocess.Popen(
         [sys.executable, "-m", "pymoo_arnas", "bench", "--problems", "cifar10/clean+pgd",
          "--algorithms", "random,nsga2", "--seeds", "6", "--budget", "100", "--out", str(out),
-         "--no-progress", "--no-plots"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+         "--no-progress", "--no-plots", "--workers", workers],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        start_new_session=True)
     deadline = time.monotonic() + 240
     while not list(out.glob("runs/*/*/*.parquet")) and time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read()
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
     _, err = proc.communicate(timeout=120)
     n = len(list(out.glob("runs/*/*/*.parquet")))
     assert proc.returncode == 130 and "Traceback" not in err
