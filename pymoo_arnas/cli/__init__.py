@@ -98,8 +98,11 @@ def main(argv=None) -> int:
     if argv == ["--version"]:  # answered without importing the sub-commands
         print(_version())
         return 0
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:  # while the sub-commands load
+        print("arnas: interrupted; nothing was started", file=sys.stderr)
+        return INTERRUPTED
     logging.basicConfig(
         level=logging.WARNING - 10 * args.verbose, format="%(levelname)s %(name)s: %(message)s"
     )
