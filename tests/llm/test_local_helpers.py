@@ -48,6 +48,7 @@ def test_start_local_server_says_what_is_missing(monkeypatch):
         local.start_local_server()
 
 
+@pytest.mark.slow  # starts a real llama.cpp server process (about 8 s on a busy machine)
 def test_server_that_exits_is_reported_with_its_log(tmp_path, monkeypatch):
     monkeypatch.setattr(local, "local_available", lambda: (True, ""))
     model = tmp_path / "not-a-model.gguf"
