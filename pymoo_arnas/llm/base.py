@@ -12,17 +12,19 @@ How a failed attempt is handled (:func:`classify` reads status codes, ``Retry-Af
 exception types of openai, httpx, requests, google-genai and google-api-core without
 importing them):
 
-============================== ============================================================
-HTTP 429, 5xx, connection error retried ``max_retries`` times; backoff ``backoff * 2**k``
-                                with full jitter, at most ``max_backoff``; a ``Retry-After``
-                                (or Gemini ``retryDelay``) is honoured up to
-                                ``max_retry_after`` seconds
-timeout                         retried like the above, except against a server on this
-                                machine (``retry_timeouts=None``, the default): a single-slot
-                                local server (llama.cpp) is still generating the abandoned
-                                answer, so a retry would only queue behind it
-other 4xx, anything else        not retried
-============================== ============================================================
+================================ ==========================================================
+failure                          handling
+================================ ==========================================================
+HTTP 429, 5xx, connection error  retried ``max_retries`` times; backoff ``backoff * 2**k``
+                                 with full jitter, at most ``max_backoff``; a
+                                 ``Retry-After`` (or Gemini ``retryDelay``) is honoured up
+                                 to ``max_retry_after`` seconds
+timeout                          retried like the above, except against a server on this
+                                 machine (``retry_timeouts=None``, the default): a
+                                 single-slot local server (llama.cpp) is still generating
+                                 the abandoned answer, so a retry would only queue behind it
+other 4xx, anything else         not retried
+================================ ==========================================================
 
 If no request of a client has ever been answered and one fails for good with a connection
 error or a 4xx other than 429 (wrong URL, route or key), the model cannot be reached at all:
@@ -423,6 +425,7 @@ class LLMClient(abc.ABC):
 
     backend = "base"
     base_url: str | None = None
+    _call_takes_tag = False
 
     def __init__(
         self,

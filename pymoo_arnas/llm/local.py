@@ -7,6 +7,10 @@ once into the user cache; :func:`start_local_server` starts
 ``/v1/models`` answers. The model is a small *base* model: use it with constrained decoding
 (:class:`~pymoo_arnas.llm.OpenAIClient` does that by default for such servers).
 
+The server answers one request at a time and keeps generating an answer whose client gave
+up, so clients do not retry a timed-out request against it (``retry_timeouts=None``, see
+:mod:`pymoo_arnas.llm.base`): give a ``timeout`` long enough for one answer instead.
+
 Example (not run as a doctest: it starts a server)::
 
     from pymoo_arnas.llm import OpenAIClient
