@@ -264,8 +264,10 @@ def python_results(env, tmp_path_factory):
             capture_output=True, text=True, timeout=PYTHON_TIMEOUT)
         tail = (proc.stdout + proc.stderr)[-3000:]
     except subprocess.TimeoutExpired as exc:
-        tail = f"timed out after {PYTHON_TIMEOUT} s\n{(exc.stdout or b'')[-3000:]!r}"
-    lines = (work / "results.jsonl").read_text().splitlines()
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        tail = f"timed out after {PYTHON_TIMEOUT} s\n{out[-3000:]}"
+    done = work / "results.jsonl"
+    lines = done.read_text().splitlines() if done.is_file() else []
     results = {r["line"]: r for r in map(json.loads, lines)}
     return results, tail
 
