@@ -92,7 +92,7 @@ def read_tape(path) -> list[dict]:
     >>> read_tape(tape)
     Traceback (most recent call last):
     ...
-    pymoo_arnas.llm.replay.TapeError: .../t.jsonl:1: 'response' must be a string (the model's answer) or null (a failed call); got dict '{}'
+    pymoo_arnas.llm.replay.TapeError: .../t.jsonl:1: 'response' must be a string ... got dict '{}'
     """
     path = Path(path)
     if not path.is_file():
@@ -161,7 +161,7 @@ class ReplayClient(LLMClient):
     >>> llm.complete("something else")
     Traceback (most recent call last):
     ...
-    pymoo_arnas.llm.base.ReplayMismatch: request None is not on tape t.jsonl (no recorded answer left for this prompt): the replay differs from the recorded run ...
+    pymoo_arnas.llm.base.ReplayMismatch: request None is not on tape t.jsonl ... differs ...
     """
 
     backend = "replay"
