@@ -6,22 +6,51 @@ import numpy as np
 import pandas as pd
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
+from pymoo_arnas import cost
 from pymoo_arnas.data.lookup import lookup
 from pymoo_arnas.data.robustness import load_robustness
 from pymoo_arnas.data.table import BenchmarkTable
 from pymoo_arnas.problems.base import BUDGET_PENALTY, CellProblem, check_columns, check_settings
-from pymoo_arnas.problems.objectives import resolve_objective
-from pymoo_arnas.space import N_EDGES, decode
+from pymoo_arnas.problems.objectives import COSTS, resolve_objective
+from pymoo_arnas.space import N_CELLS, N_EDGES, decode
 
-__all__ = ["ARNAS", "BUDGET_PENALTY", "check_columns", "check_settings"]
+__all__ = ["ARNAS", "BUDGET_PENALTY", "COSTS", "NETWORKS", "check_columns", "check_settings",
+           "cost_of_genomes"]
+
+NETWORKS = {
+    "cifar10": dict(n_classes=10, input_size=32),
+    "cifar100": dict(n_classes=100, input_size=32),
+    "ImageNet16-120": dict(n_classes=120, input_size=16),
+}
+"""Dataset -> the classifier head and input size of its network (NAS-Bench-201's C=16, N=5)."""
+
+
+def cost_of_genomes(name: str, dataset: str, X) -> np.ndarray:
+    """Cost ``name`` (``"params"`` or ``"flops"``) of genomes ``(n, 6)`` -> ``(n,)`` int64, for
+    the NAS-Bench-201 network (C=16, N=5) with the head and input size of ``dataset``.
+
+    >>> cost_of_genomes("params", "cifar100", [[3, 3, 3, 3, 3, 3]]).tolist()
+    [1537396]
+    """
+    if dataset not in NETWORKS:
+        raise ValueError(
+            f"cost objective {name!r} needs the network of the dataset; {dataset!r} is not one "
+            f"of {', '.join(NETWORKS)}"
+        )
+    net = NETWORKS[dataset]
+    if name == "params":
+        return cost.params(X, C=16, N=5, n_classes=net["n_classes"])
+    if name == "flops":
+        return cost.flops(X, C=16, N=5, n_classes=net["n_classes"], input_size=net["input_size"])
+    raise ValueError(f"unknown cost objective {name!r}; expected one of {', '.join(COSTS)}")
 
 
 class ARNAS(CellProblem):
     """Search NAS-Bench-201 cells for clean and robust accuracy, looked up in real tables.
 
     The genome is the operation on each of the 6 edges (``0 none, 1 skip_connect,
-    2 nor_conv_1x1, 3 nor_conv_3x3, 4 avg_pool_3x3``); every objective is minimised as
-    ``error = 1 - accuracy``.
+    2 nor_conv_1x1, 3 nor_conv_3x3, 4 avg_pool_3x3``); an accuracy objective is minimised
+    as ``error = 1 - accuracy``, a cost objective (``"params"``, ``"flops"``) as it is.
 
     Parameters
     ----------
@@ -31,7 +60,10 @@ class ARNAS(CellProblem):
         One objective per name: ``"clean"``; an attack (``"fgsm@Linf"``, ``"pgd@Linf"``,
         ``"aa_apgd-ce@Linf"``, ``"aa_square@Linf"``, or short ``"fgsm"``, ``"pgd"``,
         ``"apgd"``, ``"square"``) at ``epsilon``, or at its own epsilon as ``"pgd@Linf:8.0"``;
-        a corruption (``"fog"``: mean over severities, ``"fog:3"``: severity 3).
+        a corruption (``"fog"``: mean over severities, ``"fog:3"``: severity 3); a cost
+        (:data:`COSTS`): ``"params"``, the parameter count, or ``"flops"``, the multiply-adds
+        of one forward pass, of the NAS-Bench-201 network (C=16, N=5, the dataset's head and
+        input size, see :mod:`pymoo_arnas.cost`) the genome builds.
     epsilon : float
         Attack strength in units of 1/255 for attack objectives without their own.
     data_dir : path, optional
@@ -39,7 +71,7 @@ class ARNAS(CellProblem):
     budget : int, optional
         Most unique cells to evaluate. When it is spent the running pymoo algorithm is told
         to stop after the current generation; cells asked for beyond it are not evaluated
-        and get the worst error (1.0).
+        and get the worst value of every objective (error 1.0, the largest cost).
     table : BenchmarkTable, optional
         Use this table instead of loading one (e.g. :func:`pymoo_arnas.data.load_nas_robbench`).
 
@@ -55,8 +87,16 @@ class ARNAS(CellProblem):
         the cell (see :attr:`CellProblem.query_log <pymoo_arnas.problems.base.CellProblem.query_log>`).
 
     The counters, budget, :meth:`is_queried`, :meth:`reset` and :attr:`query_log` are those
-    of :class:`~pymoo_arnas.problems.base.CellProblem`; a unique cell is an isomorphism
-    class (a row of the table).
+    of :class:`~pymoo_arnas.problems.base.CellProblem`.
+
+    **The unit: a class, or a genome with a cost objective.** Accuracies belong to the
+    isomorphism class (a row of the table): isomorphic genomes are one unique cell, for the
+    budget, :meth:`is_queried`, :attr:`query_log` and the exact front. Cost belongs to the
+    genome: a convolution on an edge no path uses changes nothing the network computes but
+    still has weights, so two genomes of one class can differ in ``params``. With a cost
+    objective the genome is the unit of all of these (:attr:`per_genome`): each distinct
+    genome is a unique query, and :meth:`pareto_front` / :meth:`exact_front` range over all
+    15,625 genomes.
 
     Examples
     --------
@@ -102,59 +142,84 @@ class ARNAS(CellProblem):
         if table is None:
             table = load_robustness(dataset, data_dir=data_dir)
         objectives = check_settings(objectives, budget)
-        columns = tuple(resolve_objective(table, name, epsilon) for name in objectives)
+        columns = tuple(
+            name.strip() if isinstance(name, str) and name.strip() in COSTS
+            else resolve_objective(table, name, epsilon)
+            for name in objectives
+        )
         if len(set(columns)) != len(columns):
             raise ValueError(f"objectives {objectives!r} name the same table column twice: {columns}")
 
         self.table = table
         self.dataset = table.dataset
         self.epsilon = epsilon
-        self._col_idx = np.array([table.column_index(c) for c in columns], dtype=np.int64)
-        self._table_values = np.ascontiguousarray(table.values[:, self._col_idx])
-        self._no_values = np.empty((table.n_rows, 0))
+        costs = [c for c in columns if c in COSTS]
+        self.per_genome = bool(costs)
+        if self.per_genome:  # one unit per genome code
+            codes = np.arange(N_CELLS)
+            G = decode(codes)
+            self._code_to_unit = codes.astype(np.int32)
+            self._unit_values = np.column_stack([
+                cost_of_genomes(c, table.dataset, G).astype(np.float64) if c in COSTS
+                else table.values[table.code_to_row, table.column_index(c)]
+                for c in columns
+            ])
+        else:  # one unit per table row (isomorphism class)
+            self._code_to_unit = table.code_to_row
+            col_idx = np.array([table.column_index(c) for c in columns], dtype=np.int64)
+            self._unit_values = np.ascontiguousarray(table.values[:, col_idx])
+        self._no_values = np.empty((len(self._unit_values), 0))
+        penalty = [self._unit_values[:, j].max() if c in COSTS else BUDGET_PENALTY
+                   for j, c in enumerate(columns)]
         super().__init__(objectives, columns, budget=budget, cell_index=table.index,
-                         n_keys=table.n_rows, **kwargs)
+                         n_keys=len(self._unit_values), costs=costs, penalty=penalty, **kwargs)
 
     # ------------------------------------------------------------------ lookup
 
     def _keys(self, X):
-        """The table row of each genome (one row per isomorphism class)."""
-        rows, _ = lookup(X, self.table.code_to_row, self._no_values)
-        return rows
+        """The unit of each genome: its table row, or its genome code with a cost objective."""
+        units, _ = lookup(X, self._code_to_unit, self._no_values)
+        return units
 
     def _values(self, X, keys):
-        return np.take(self._table_values, keys, axis=0)
+        return np.take(self._unit_values, keys, axis=0)
+
+    def _unit_genomes(self, units) -> np.ndarray:
+        """Genomes ``(n, 6)`` of units: the genome itself, or the class representative."""
+        if self.per_genome:
+            return decode(units)
+        return decode(self.table.index.index_to_code[self.table.uids[units]])
 
     # ------------------------------------------------------------------ exact front
 
-    def _front_rows(self) -> np.ndarray:
-        """Rows of the table on the exact Pareto front (ties included), by first objective."""
-        F = 1.0 - self._table_values
+    def _front_units(self) -> np.ndarray:
+        """Units (table rows, or genome codes with a cost objective) on the exact Pareto front
+        (ties included), in lexicographic order of the objectives."""
+        F = self.errors(self._unit_values)
         if self.n_obj == 1:
-            rows = np.flatnonzero(F[:, 0] == F[:, 0].min())
+            units = np.flatnonzero(F[:, 0] == F[:, 0].min())
         else:
-            rows = NonDominatedSorting().do(F, only_non_dominated_front=True)
-        return rows[np.lexsort(F[rows].T[::-1])]
+            units = NonDominatedSorting().do(F, only_non_dominated_front=True)
+        return units[np.lexsort(F[units].T[::-1])]
 
     def _calc_pareto_front(self, *args, **kwargs):
-        F = 1.0 - self._table_values[self._front_rows()]
-        return np.unique(F, axis=0)
+        return np.unique(self.errors(self._unit_values[self._front_units()]), axis=0)
 
     def _calc_pareto_set(self, *args, **kwargs):
-        rows = self._front_rows()
-        _, first = np.unique(1.0 - self._table_values[rows], axis=0, return_index=True)
-        return decode(self.table.index.index_to_code[self.table.uids[rows[np.sort(first)]]])
+        units = self._front_units()
+        _, first = np.unique(self.errors(self._unit_values[units]), axis=0, return_index=True)
+        return self._unit_genomes(units[np.sort(first)])
 
     def exact_front(self) -> pd.DataFrame:
-        """Every unique cell on the exact front: ``x0..x5``, ``index``, ``uid`` and accuracies."""
-        rows = self._front_rows()
-        uids = self.table.uids[rows]
-        G = decode(self.table.index.index_to_code[uids])
+        """Every unique cell on the exact front (every genome with a cost objective):
+        ``x0..x5``, ``index``, ``uid`` and one value column per objective."""
+        units = self._front_units()
+        G = self._unit_genomes(units)
         df = pd.DataFrame(G, columns=[f"x{i}" for i in range(N_EDGES)])
-        df["index"] = uids
-        df["uid"] = uids
+        df["index"] = self.table.index.genome_to_index(G) if len(G) else np.empty(0, np.int64)
+        df["uid"] = self.table.index.genome_to_uid(G) if len(G) else np.empty(0, np.int64)
         for j, col in enumerate(self.columns):
-            df[col] = self._table_values[rows, j]
+            df[col] = self._unit_values[units, j]
         return df
 
     def _repr_fields(self) -> list:

@@ -8,8 +8,9 @@ as pymoo's ``ZDT`` base or botorch's ``BaseTestProblem`` do for their families:
 
 - input validation (a clear :class:`ValueError` naming the row, position and value);
 - the counters :attr:`~CellProblem.n_evals` and :attr:`~CellProblem.n_unique`;
-- the unique-query budget: cells asked for beyond it are not evaluated, get the error
-  :data:`BUDGET_PENALTY`, and the running pymoo algorithm is told to stop;
+- the unique-query budget: cells asked for beyond it are not evaluated, get the worst
+  value of every objective (the error :data:`BUDGET_PENALTY` = 1.0, the largest cost), and
+  the running pymoo algorithm is told to stop;
 - :meth:`~CellProblem.is_queried`, :meth:`~CellProblem.reset`, ``repr``;
 - :attr:`~CellProblem.query_log`, the unique cells in the order first asked, with the
   evaluation count at which each was first asked (column ``n_evals``);
@@ -104,7 +105,7 @@ def check_genomes(X) -> np.ndarray:
 class CellProblem(Problem):
     """Base class of NAS-Bench-201 cell problems: validation, counters, budget, query log.
 
-    Every objective is minimised as ``error = 1 - value`` (the values are accuracies).
+    An accuracy is minimised as ``error = 1 - accuracy``, a cost (``costs``) as it is.
 
     Parameters
     ----------
@@ -115,12 +116,19 @@ class CellProblem(Problem):
     budget : int, optional
         Most unique cells to evaluate. When it is spent the running pymoo algorithm is told
         to stop after the current generation; cells asked for beyond it are not evaluated
-        and get the worst error :data:`BUDGET_PENALTY` (1.0).
+        and get ``penalty``, the worst value of every objective.
     cell_index : CellIndex, optional
         Gives the ``index`` and ``uid`` columns of :attr:`query_log` (default
         :meth:`CellIndex.from_graph() <pymoo_arnas.space.CellIndex.from_graph>`).
     n_keys : int
         Number of distinct keys :meth:`_keys` can return (keys are ``0..n_keys-1``).
+    costs : sequence of str
+        The columns that are costs (e.g. ``"params"``), minimised as they are; every other
+        column is an accuracy.
+    penalty : sequence of float, optional
+        The objective values ``(n_obj,)`` of cells refused by the budget: the worst value of
+        each objective (default :data:`BUDGET_PENALTY`, the worst error, for every one; give
+        the largest cost for a cost).
     **kwargs
         Passed to :class:`pymoo.core.problem.Problem`. ``elementwise=True`` is refused: the
         budget and the query log need whole batches in this process (pymoo's elementwise
@@ -131,6 +139,8 @@ class CellProblem(Problem):
     ----------
     objectives, columns, budget
         As given.
+    is_cost : ndarray of bool, shape (n_obj,)
+        Which objectives are costs (minimised as they are).
     n_evals : int
         Genomes evaluated (every row of every call, refused ones included).
     n_unique : int
@@ -146,7 +156,8 @@ class CellProblem(Problem):
     """
 
     def __init__(self, objectives, columns, budget: int | None = None,
-                 cell_index: CellIndex | None = None, n_keys: int = 0, **kwargs):
+                 cell_index: CellIndex | None = None, n_keys: int = 0, costs=(),
+                 penalty=None, **kwargs):
         if kwargs.get("elementwise"):
             raise ValueError(
                 f"{type(self).__name__} evaluates whole batches and does not take "
@@ -159,6 +170,9 @@ class CellProblem(Problem):
         self.budget = None if budget is None else int(budget)
         self._cell_index = CellIndex.from_graph() if cell_index is None else cell_index
         self._n_keys = int(n_keys)
+        self.is_cost = np.array([c in tuple(costs) for c in self.columns], dtype=bool)
+        self._penalty = np.full(len(self.columns), BUDGET_PENALTY) if penalty is None else \
+            np.asarray(penalty, dtype=float).reshape(len(self.columns))
         super().__init__(n_var=N_EDGES, n_obj=len(self.columns), xl=0, xu=N_OPS - 1, vtype=int,
                          requires_kwargs=True, **kwargs)
         self.reset()
@@ -259,13 +273,13 @@ class CellProblem(Problem):
                 algorithm.termination.terminate()
         if admitted is None:
             values = self._values(X, keys)
-            F = self._errors(values)
+            F = self.errors(values)
         else:
             values = np.full((len(X), self.n_obj), np.nan)
-            F = np.full((len(X), self.n_obj), BUDGET_PENALTY)
+            F = np.tile(self._penalty, (len(X), 1))
             if admitted.any():
                 values[admitted] = self._values(X[admitted], keys[admitted])
-                F[admitted] = self._errors(values[admitted])
+                F[admitted] = self.errors(values[admitted])
         if len(new):
             self._seen[keys[new]] = True
             self._log_X.append(X[new].astype(np.int64))
@@ -275,9 +289,13 @@ class CellProblem(Problem):
         self.n_evals += len(X)
         out["F"] = F
 
-    def _errors(self, values: np.ndarray) -> np.ndarray:
-        """Metric values ``(m, n_obj)`` -> the minimised objectives ``1 - value``."""
-        return 1.0 - values
+    def errors(self, values: np.ndarray) -> np.ndarray:
+        """Metric values ``(m, n_obj)`` (as :attr:`query_log` holds them) -> the minimised
+        objectives ``(m, n_obj)``: ``1 - value`` for an accuracy, the value itself for a cost."""
+        values = np.asarray(values, dtype=float)
+        if not self.is_cost.any():
+            return 1.0 - values
+        return np.where(self.is_cost, values, 1.0 - values)
 
     def _start_run(self, algorithm) -> None:
         """Reset when ``algorithm`` starts a run after an earlier, finished run (see :meth:`reset`)."""

@@ -17,7 +17,11 @@ from pymoo_arnas.objectives import (
     split_objective,
 )
 
-__all__ = ["SHORT_NAMES", "resolve_objective", "valid_choices"]
+__all__ = ["COSTS", "SHORT_NAMES", "resolve_objective", "valid_choices"]
+
+COSTS = ("params", "flops")
+"""Cost objectives of :class:`~pymoo_arnas.problems.ARNAS`: parameters and FLOPs of the
+NAS-Bench-201 network a genome builds (:mod:`pymoo_arnas.cost`), minimised as they are."""
 
 
 def _epsilons(eps) -> str:
@@ -36,6 +40,7 @@ def valid_choices(table: BenchmarkTable) -> str:
         parts.append(f"{attack} at epsilon {_epsilons(eps)}")
     if table.aliases:
         parts.append("aliases: " + ", ".join(table.aliases))
+    parts.append("costs of the network: " + ", ".join(COSTS))
     return "; ".join(parts)
 
 
