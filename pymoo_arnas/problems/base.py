@@ -220,6 +220,13 @@ class CellProblem(Problem):
     def n_unique(self) -> int:
         return self._n_unique
 
+    @property
+    def ref_point(self) -> np.ndarray:
+        """The worst value of every objective ``(n_obj,)`` (error 1, the largest cost), which
+        every cell weakly dominates: a hypervolume reference point fixed by the problem, as
+        botorch's test problems carry one; cells refused by the budget get it."""
+        return self._penalty.copy()
+
     def is_queried(self, X) -> np.ndarray:
         """Genomes ``(n, 6)`` -> ``(n,)`` bool: whether each cell (or one that counts as the
         same unit, e.g. an isomorphic one) was evaluated."""

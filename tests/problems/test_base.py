@@ -67,3 +67,13 @@ def test_elementwise_evaluation_is_refused_with_a_clear_error(synthetic_table):
                                          "elementwise=True"):
         ARNAS(table=synthetic_table, elementwise=True)
     assert not ARNAS(table=synthetic_table, elementwise=False).elementwise
+
+
+def test_ref_point_is_the_worst_value_every_cell_reaches(synthetic_table_factory):
+    table = synthetic_table_factory(seed=0, dataset="cifar10")
+    p = ARNAS(table=table, objectives=("clean", "params"))
+    ref = p.ref_point
+    from pymoo_arnas.space import all_genomes
+
+    F = p.evaluate(all_genomes())
+    assert (F <= ref).all() and ref[0] == BUDGET_PENALTY and ref[1] == F[:, 1].max()
