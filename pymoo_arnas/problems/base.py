@@ -102,6 +102,11 @@ def check_genomes(X) -> np.ndarray:
     return validate(X)
 
 
+def _no_algorithm():
+    """What the weak reference to a run's algorithm gives once that algorithm is gone."""
+    return None
+
+
 class CellProblem(Problem):
     """Base class of NAS-Bench-201 cell problems: validation, counters, budget, query log.
 
@@ -186,7 +191,7 @@ class CellProblem(Problem):
 
     def _values(self, X: np.ndarray, keys: np.ndarray) -> np.ndarray:
         """Admitted genomes ``(m, 6)`` and their keys ``(m,)`` -> metric values ``(m, n_obj)``
-        (accuracies in ``[0, 1]``), one column per entry of :attr:`columns`."""
+        (accuracies in ``[0, 1]``, costs), one column per entry of :attr:`columns`."""
         raise NotImplementedError
 
     def _repr_fields(self) -> list:
@@ -316,6 +321,12 @@ class CellProblem(Problem):
                      type(algorithm).__name__, self)
             self.reset()
         self._run = weakref.ref(algorithm)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        if state.get("_run") is not None:  # a weak reference does not pickle: the copy sees
+            state["_run"] = _no_algorithm  # that run as gone, so its next run starts afresh
+        return state
 
     def __repr__(self) -> str:
         fields = self._repr_fields()

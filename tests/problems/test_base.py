@@ -77,3 +77,19 @@ def test_ref_point_is_the_worst_value_every_cell_reaches(synthetic_table_factory
 
     F = p.evaluate(all_genomes())
     assert (F <= ref).all() and ref[0] == BUDGET_PENALTY and ref[1] == F[:, 1].max()
+
+
+def test_a_problem_pickles_after_a_run_with_its_counters(synthetic_table):
+    import pickle
+
+    problem = ARNAS(table=synthetic_table, objectives=("clean", "pgd@Linf"), budget=30)
+    minimize(problem, nsga2(pop_size=10), seed=0, save_history=True)
+    again = pickle.loads(pickle.dumps(problem))
+    assert (again.n_unique, again.n_evals) == (problem.n_unique, problem.n_evals)
+    assert again.n_unique == 30
+    assert again.query_log.equals(problem.query_log)
+    again.evaluate(np.array([[3] * 6]))  # outside a run: counted, no reset
+    assert again.n_evals == problem.n_evals + 1
+    minimize(again, nsga2(pop_size=10), seed=0)  # the copy's next run starts afresh
+    assert again.n_unique == 30 and again.query_log.equals(problem.query_log)
+    assert again.n_evals == problem.n_evals  # the same run again, from zero
