@@ -232,10 +232,17 @@ class CellProblem(Problem):
         botorch's test problems carry one; cells refused by the budget get it."""
         return self._penalty.copy()
 
+    def units(self, X) -> np.ndarray:
+        """Genomes ``(n, 6)`` -> the unit each counts as ``(n,)`` int64: genomes with one unit
+        are one unique query (one evaluation, one budget slot). For the table and live
+        problems it is the isomorphism class, or the genome itself with a cost objective;
+        operators that drop duplicates can use it to agree with the budget."""
+        return self._keys(check_genomes(check_columns(X, self.n_var)))
+
     def is_queried(self, X) -> np.ndarray:
         """Genomes ``(n, 6)`` -> ``(n,)`` bool: whether each cell (or one that counts as the
         same unit, e.g. an isomorphic one) was evaluated."""
-        return self._seen[self._keys(check_genomes(check_columns(X, self.n_var)))]
+        return self._seen[self.units(X)]
 
     @property
     def query_log(self) -> pd.DataFrame:

@@ -64,6 +64,7 @@ def test_with_a_cost_objective_the_genome_is_the_unit(cifar10):
     assert log[[f"x{i}" for i in range(6)]].values.tolist() == UNUSED_CONV.tolist()
     assert log["uid"].nunique() == 1 and log["params"].tolist() == params.tolist()
     assert not by_genome.is_queried([[0, 0, 0, 0, 2, 0]]).any()  # same class, another genome
+    assert len(set(by_class.units(UNUSED_CONV))) == 1 and len(set(by_genome.units(UNUSED_CONV))) == 2
 
 
 def test_cells_past_the_budget_get_the_largest_cost_not_a_small_one(cifar10):
