@@ -81,6 +81,9 @@ class ARNAS(CellProblem):
         Genomes evaluated (every row of every call).
     n_unique : int
         Distinct unique cells evaluated (each would be one trained network in real NAS).
+    per_genome : bool
+        Whether the genome, not the isomorphism class, is the unit (a cost objective is
+        asked for; see below).
     query_log : pandas.DataFrame
         The unique queries in the order first asked: ``x0..x5``, ``index``, ``uid``, one
         accuracy column per objective and ``n_evals``, the evaluation that first asked for
