@@ -3,7 +3,8 @@
 This is the project's best classic (no language model) configuration, registered as
 ``nsga2-cat``. Every generation it
 
-1. builds a pool of *candidates* that were never queried (up to isomorphism):
+1. builds a pool of *candidates* that were never queried (up to isomorphism, or per genome
+   when the problem counts genomes, e.g. with a cost objective):
    the 1-edge neighbours of the archive's best cells (Pareto local search: the
    non-dominated cells of everything evaluated so far, and the next fronts until at least
    ``n_seeds`` cells), plus NSGA-II offspring made with uniform (edge-wise) crossover and
@@ -34,7 +35,7 @@ from pymoo_arnas.operators.classic import (
     CellSampling,
     RandomResetMutation,
 )
-from pymoo_arnas.space import N_EDGES, N_OPS, N_UNIQUE, class_of_code, isomorphism_class
+from pymoo_arnas.space import N_CELLS, N_EDGES, N_OPS, isomorphism_class
 
 _NDS = NonDominatedSorting()
 
@@ -152,19 +153,25 @@ class NSGA2LocalSearch(NSGA2):
 
     def _setup(self, problem, **kwargs):
         super()._setup(problem, **kwargs)
-        self._class = class_of_code()  # class of every genome code
-        self._queried = np.zeros(N_UNIQUE, dtype=bool)
+        self._queried = np.zeros(N_CELLS, dtype=bool)  # by unit (class, or genome code)
         self._arch_X = np.empty((0, problem.n_var), np.int64)
         self._arch_F = np.empty((0, problem.n_obj))
 
+    def _units(self, X) -> np.ndarray:
+        """The unit each genome counts as for the problem's budget ``(n,)``: its
+        isomorphism class, or the genome itself when the problem says so (e.g. with a cost
+        objective, :meth:`~pymoo_arnas.problems.base.CellProblem.units`)."""
+        units = getattr(self.problem, "units", None)
+        return np.asarray(units(X)) if callable(units) else isomorphism_class(X)
+
     def _remember(self, pop) -> None:
-        """Add the evaluated cells of ``pop`` to the archive (one per class; cells the
+        """Add the evaluated cells of ``pop`` to the archive (one per unit; cells the
         problem refused after its budget was spent are left out)."""
         if pop is None or len(pop) == 0:
             return
         X = np.asarray(pop.get("X")).astype(np.int64)
         F = np.asarray(pop.get("F"), dtype=float)
-        c = isomorphism_class(X)
+        c = self._units(X)
         self._queried[c] = True
         if hasattr(self.problem, "is_queried"):
             keep = np.asarray(self.problem.is_queried(X), dtype=bool)
@@ -207,10 +214,10 @@ class NSGA2LocalSearch(NSGA2):
         return np.array(rows, dtype=np.int64)
 
     def _unqueried(self, X) -> np.ndarray:
-        """Rows of ``X`` that are new classes, one per class, in order."""
+        """Rows of ``X`` that are new units (classes), one per unit, in order."""
         if len(X) == 0:
             return X
-        c = self._class[X @ (N_OPS ** np.arange(N_EDGES - 1, -1, -1))]
+        c = self._units(X)
         _, first = np.unique(c, return_index=True)
         first = np.sort(first)
         return X[first[~self._queried[c[first]]]]

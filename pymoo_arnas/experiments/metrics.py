@@ -54,16 +54,15 @@ def archive_F(problem, query_log: pd.DataFrame | None = None) -> np.ndarray:
 
     Parameters
     ----------
-    problem : ARNAS
-        The problem (for its objective columns and how their values become objectives:
-        ``1 - accuracy`` for accuracies, costs as they are).
+    problem : CellProblem
+        The problem: its objective columns, and its ``errors(values)`` that turns them into
+        the minimised objectives (``1 - accuracy`` for accuracies, costs as they are).
     query_log : DataFrame, optional
         Defaults to ``problem.query_log``; any frame with the problem's value columns.
     """
     log = problem.query_log if query_log is None else query_log
     values = log[list(problem.columns)].to_numpy(dtype=float)
-    to_objectives = getattr(problem, "errors", None) or getattr(problem, "_errors", None)
-    return to_objectives(values) if callable(to_objectives) else 1.0 - values
+    return problem.errors(values)
 
 
 def _key(F: np.ndarray) -> np.ndarray:

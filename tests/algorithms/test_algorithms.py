@@ -222,3 +222,12 @@ def test_nsga2_llm_runs_with_a_stand_in_client():
     assert {(3, 3, 3, 3, 3, 3), (4, 0, 2, 4, 0, 2)} <= {
         tuple(r) for r in problem.query_log[[f"x{i}" for i in range(6)]].to_numpy()
     }
+
+
+def test_nsga2_cat_counts_genomes_when_the_problem_does():
+    # with a cost objective the genome, not its class, is one unique query
+    problem = ARNAS("cifar10", objectives=("clean", "pgd@Linf", "params"), budget=150)
+    minimize(problem, get_algorithm("nsga2-cat"), seed=0)
+    X = problem.query_log[[f"x{i}" for i in range(6)]].to_numpy()
+    assert problem.n_unique == problem.n_evals == len({tuple(r) for r in X}) == 150
+    assert len(np.unique(isomorphism_class(X))) < 150  # genomes of one class were asked
