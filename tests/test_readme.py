@@ -20,7 +20,8 @@ Everything runs with the working directory a fresh temporary folder and this env
 - ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``: the fake OpenAI-compatible server of
   ``tests/llm/llm_fakeserver.py`` on 127.0.0.1, so the LLM block runs as written
   (``OpenAIClient(model="gpt-4o-mini", ...)`` without ``base_url=`` goes to
-  ``OPENAI_BASE_URL``, as the openai SDK documents) and no request leaves the machine;
+  ``OPENAI_BASE_URL``, as the openai SDK documents) and no request leaves the machine; a block
+  with an ``OpenAIClient`` is skipped when the ``llm`` extra is not installed;
 - ``MPLBACKEND=Agg``, ``OPENBLAS_NUM_THREADS=1``.
 
 Shell commands go through :data:`SKIPS` (set-up steps and commands that cannot run here, each
@@ -31,6 +32,7 @@ its reason). A substitution or skip that matches nothing in the README any more 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -275,6 +277,8 @@ def python_results(env, tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("block", PYTHON, ids=lambda s: s.id)
 def test_python_block_runs(block, python_results, fake_server):
+    if "OpenAIClient(" in block.text and importlib.util.find_spec("openai") is None:
+        pytest.skip("needs the `llm` extra (openai)")
     results, tail = python_results
     if block.line not in results:
         pytest.fail(f"README.md:{block.line} never finished; the run ended with:\n{tail}")
