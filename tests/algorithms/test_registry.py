@@ -93,3 +93,10 @@ def test_takes_pop_size_is_true(name):
     algorithm = get_algorithm(name, pop_size=12)
     options = getattr(algorithm, "options", None) or {}
     assert getattr(algorithm, "pop_size", None) == 12 or options.get("popsize") == 12
+
+
+def test_the_package_docs_list_every_algorithm():
+    import pymoo_arnas.algorithms as package
+
+    missing = [n for n in REGISTRY if f"``{n}``" not in package.__doc__]
+    assert not missing, f"add {missing} to the table in pymoo_arnas/algorithms/__init__.py"
