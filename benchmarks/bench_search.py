@@ -3,8 +3,9 @@
 Part 1 (bi-objective): the 8 problems clean vs each attack at epsilon 1.0 on CIFAR-10 and
 CIFAR-100; every algorithm with ``--seeds`` seeds up to ``--budget`` unique queries; the
 mean normalised hypervolume and share of the exact front found (on the archive) after
-100 / 300 / 1000 unique queries. Target for ``nsga2-cat``: mean nHV >= 0.95 and mean share
->= 60 % over the 8 problems at 300, and ahead of plain ``nsga2`` on every problem.
+100 / 300 / 1000 unique queries. Targets for ``nsga2-cat`` (issue 12, no priors): mean nHV
+>= 0.95 and mean share >= 70 % over the 8 problems at 300, no problem below 0.90, ahead of
+every peer run beside it on every problem.
 
 Part 2 (single objective, the seed paper's protocol shrunk to 300 evaluations): the 10
 problems, population 30; mean best accuracy after 300 evaluations beside the best Table III
@@ -86,17 +87,18 @@ def _bi(args, algos) -> None:
     if "nsga2-cat" in algos and 300 <= args.budget:
         at = summary[summary["checkpoint"] == 300].pivot(index="problem", columns="algorithm")
         nhv, share = at["nhv"], at["share"]
-        print("targets at 300 unique queries for nsga2-cat:")
-        print(f"  mean nHV   {nhv['nsga2-cat'].mean():.3f}  (target >= 0.95)  "
-              f"{'MET' if nhv['nsga2-cat'].mean() >= 0.95 else 'not met'}")
-        print(f"  mean share {100 * share['nsga2-cat'].mean():.1f}%  (target >= 60%)  "
-              f"{'MET' if share['nsga2-cat'].mean() >= 0.60 else 'not met'}")
-        if "nsga2" in nhv:
-            ahead = (nhv["nsga2-cat"] > nhv["nsga2"]).sum()
-            print(f"  ahead of plain nsga2 (nHV) on {ahead} of {len(nhv)} problems "
-                  f"(min margin {np.min(nhv['nsga2-cat'] - nhv['nsga2']):+.3f})")
-        print(f"  worst problem nHV {nhv['nsga2-cat'].min():.3f}, share "
+        ours = nhv["nsga2-cat"]
+        print("issue 12 targets at 300 unique queries for nsga2-cat (without priors):")
+        print(f"  mean nHV   {ours.mean():.3f}  (target >= 0.95)  "
+              f"{'MET' if ours.mean() >= 0.95 else 'not met'}")
+        print(f"  mean share {100 * share['nsga2-cat'].mean():.1f}%  (target >= 70%)  "
+              f"{'MET' if share['nsga2-cat'].mean() >= 0.70 else 'not met'}")
+        print(f"  worst problem nHV {ours.min():.3f} (target >= 0.90), share "
               f"{100 * share['nsga2-cat'].min():.0f}%")
+        for peer in (a for a in nhv.columns if a != "nsga2-cat"):
+            ahead = (ours > nhv[peer]).sum()
+            print(f"  ahead of {peer} (nHV) on {ahead} of {len(ours)} problems "
+                  f"(min margin {np.min(ours - nhv[peer]):+.3f})")
 
     from pymoo_arnas.experiments.plots import plot_convergence
 
