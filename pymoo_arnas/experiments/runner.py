@@ -77,38 +77,11 @@ def _check_budget(budget) -> int:
     return int(budget)
 
 
+def _check_algorithm(name: str, n_obj: int | None = None):
+    """The registry record of ``name`` (checked against ``n_obj`` objectives when given)."""
+    from pymoo_arnas.algorithms import check_algorithm, get_record
 
-
-
-def _eval_positions(problem, X, n_evals_before: int, n_new: int) -> np.ndarray:
-    """Evaluation number (1-based) at which each of the ``n_new`` new unique cells of the
-    batch ``X`` was first asked."""
-    from pymoo_arnas.space import encode
-
-    rows = problem.table.code_to_row[encode(np.asarray(X).astype(np.int64))]
-    _, first = np.unique(rows, return_index=True)
-    first = np.sort(first)
-    seen = problem._runner_seen
-    fresh = first[~seen[rows[first]]][:n_new]
-    seen[rows[fresh]] = True
-    return n_evals_before + fresh + 1
-
-
-def _traced(problem):
-    """Wrap the problem's ``_evaluate`` to record the evaluation of every new unique cell."""
-    problem._runner_seen = np.zeros(problem.table.n_rows, dtype=bool)
-    problem._runner_pos = []
-    inner = problem._evaluate
-
-    def _evaluate(x, out, *args, **kwargs):
-        e0, u0 = problem.n_evals, problem.n_unique
-        inner(x, out, *args, **kwargs)
-        n_new = problem.n_unique - u0
-        if n_new:
-            problem._runner_pos.append(_eval_positions(problem, x, e0, n_new))
-
-    problem._evaluate = _evaluate
-    return problem
+    return get_record(name) if n_obj is None else check_algorithm(name, n_obj)
 
 
 def run_one(problem: str, algorithm: str, seed: int = 0, budget: int = 300,
@@ -157,23 +130,20 @@ def run_one(problem: str, algorithm: str, seed: int = 0, budget: int = 300,
     prob = make_problem(problem, budget=budget if mode == "unique" else None)
     _check_algorithm(algorithm, prob.n_obj)
     algo = get_algorithm(algorithm, **dict(params or {}))
-    _traced(prob)
     # "unique": the problem's budget stops the run; the cap on evaluations is a safety net
     n_max = 50 * budget if mode == "unique" else budget
     t0 = time.perf_counter()
     minimize(prob, algo, MaximumFunctionCallTermination(n_max), seed=int(seed), verbose=False,
              copy_algorithm=False)
     seconds = time.perf_counter() - t0
-    logdf = prob.query_log
-    pos = np.concatenate(prob._runner_pos) if prob._runner_pos else np.empty(0, np.int64)
+    logdf = prob.query_log  # its n_evals: the evaluation that first asked for each cell
     if mode == "evals":
-        keep = pos <= budget
-        logdf, pos = logdf[keep].reset_index(drop=True), pos[keep]
+        logdf = logdf[logdf["n_evals"] <= budget].reset_index(drop=True)
     else:
-        logdf, pos = logdf.iloc[:budget].reset_index(drop=True), pos[:budget]
+        logdf = logdf.iloc[:budget].reset_index(drop=True)
+    pos = logdf.pop("n_evals")
     conv = convergence(prob, logdf)
-    df = pd.concat([conv[["n_unique"]], pd.DataFrame({"n_evals": pos.astype(np.int64)}),
-                    logdf, conv.drop(columns=["n_unique"])], axis=1)
+    df = pd.concat([conv[["n_unique"]], pos, logdf, conv.drop(columns=["n_unique"])], axis=1)
     df.attrs.update(problem=problem, algorithm=algorithm, seed=int(seed), budget=budget,
                     mode=mode, seconds=seconds, n_evals=int(prob.n_evals))
     return df
