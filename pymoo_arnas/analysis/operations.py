@@ -56,7 +56,8 @@ def cells(table: BenchmarkTable, metric: str, unit: str = "genome"):
     return X[keep], y[keep]
 
 
-def operation_impact(table: BenchmarkTable, metric: str = "clean", unit: str = "genome") -> pd.DataFrame:
+def operation_impact(table: BenchmarkTable, metric: str = "clean",
+                     unit: str = "genome") -> pd.DataFrame:
     """Distribution of ``metric`` over the cells carrying each operation on each edge.
 
     Returns

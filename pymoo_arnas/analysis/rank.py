@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -36,8 +37,10 @@ def _pair(a: np.ndarray, b: np.ndarray, top) -> list:
             raise ValueError(f"top must be a fraction in (0, 1] or None; got {top!r}")
         subsets.append((f"top {top:.0%}", a >= np.quantile(a, 1 - top)))
     for name, m in subsets:
-        rho = stats.spearmanr(a[m], b[m]).statistic if m.sum() > 2 else np.nan
-        tau = stats.kendalltau(a[m], b[m]).statistic if m.sum() > 2 else np.nan
+        with warnings.catch_warnings():  # a constant column (e.g. 0% under PGD at 8/255): NaN
+            warnings.simplefilter("ignore", stats.ConstantInputWarning)
+            rho = stats.spearmanr(a[m], b[m]).statistic if m.sum() > 2 else np.nan
+            tau = stats.kendalltau(a[m], b[m]).statistic if m.sum() > 2 else np.nan
         out.append((name, int(m.sum()), float(rho), float(tau)))
     return out
 

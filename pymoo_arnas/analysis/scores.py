@@ -8,9 +8,10 @@ Settings of the shipped table (also in ``scores.run.json`` beside it and in
 ``load_scores().attrs["settings"]``): **C = 8, N = 1**, CIFAR input shape 3 x 32 x 32,
 10 classes, seeded Gaussian batch of 16 (``clip(0.5 + 0.25 z, 0, 1)``, seed 0, which also
 seeds the weights), PGD with epsilon 8/255 and **3 steps** for the adversarial NTK.
-NAS-Bench-201's own size (C = 16, N = 5, the default of :mod:`pymoo_arnas.live.scores`)
-costs 0.5 to 7 s a cell on one CPU core with 10 PGD steps (about 6 hours for the table);
-these settings cost about 0.25 s a cell (under half an hour of one core).
+Measured CPU time per cell (one thread, mean over random classes): NAS-Bench-201's own
+size (C = 16, N = 5, the default of :mod:`pymoo_arnas.live.scores`) costs 2.7 s with 10
+PGD steps and 1.5 s with 3 (4.9 and 2.6 hours for the table); these settings cost 0.23 s
+(25 minutes of one core).
 
 Examples
 --------

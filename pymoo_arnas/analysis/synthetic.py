@@ -30,7 +30,8 @@ def synthetic_table(dataset: str = "toy", seed: int = 0) -> BenchmarkTable:
     pgd8 = np.clip(0.1 * clean + rng.normal(0, 0.01, len(uids)), 0, 1)
     fog = np.clip(0.9 * clean + rng.normal(0, 0.03, len(uids)), 0, 1)
     return BenchmarkTable(
-        dataset=dataset, source="synthetic", columns=("clean", "pgd@Linf:1.0", "pgd@Linf:8.0", "fog"),
+        dataset=dataset, source="synthetic",
+        columns=("clean", "pgd@Linf:1.0", "pgd@Linf:8.0", "fog"),
         values=np.column_stack([clean, pgd1, pgd8, fog]), uids=uids,
         code_to_row=BenchmarkTable.rows_from_uids(index, uids), index=index,
         epsilons={"pgd@Linf": (1.0, 8.0)},
