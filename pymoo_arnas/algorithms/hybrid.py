@@ -73,9 +73,10 @@ class NSGA2LocalSearch(NSGA2):
         Put the 1-edge neighbours of the archive's best cells into the candidate pool.
     surrogate : bool
         Rank candidates with the GP; else pick them at random.
-    n_seeds : int
+    n_seeds : int, optional
         Least number of archive cells whose neighbourhoods are searched (whole fronts are
-        taken, best first).
+        taken, best first; one objective: the best values, ties included). Default 8 with
+        several objectives, 20 with one.
     n_mating : int
         NSGA-II offspring put into the pool per generation, as a multiple of ``n_offsprings``.
     explore : float
@@ -95,6 +96,12 @@ class NSGA2LocalSearch(NSGA2):
     optimism after stagnation), other kernel decays and nuggets; so was the ridge-regression
     surrogate the GP replaced as the default. The screening ranks by non-dominated sorting,
     so any number of objectives works (one objective: the predicted value).
+
+    With one objective, 20 seed cells instead of 8 reached the optimum within 300
+    evaluations in 86 of 100 runs instead of 66 (the paper's 10 problems, tuning seeds
+    100-109, population 20; 82 vs 78 with population 30); with two objectives 20 seeds
+    changed nothing (mean nHV 0.888 vs 0.892), so the default depends on the number of
+    objectives.
 
     The GP's linear algebra is small; keep BLAS single-threaded on a busy machine
     (``OPENBLAS_NUM_THREADS=1``, or :func:`pymoo_arnas.experiments.blas.limit_blas_threads`),
@@ -116,7 +123,7 @@ class NSGA2LocalSearch(NSGA2):
         n_offsprings: int | None = None,
         local_search: bool = True,
         surrogate: bool = True,
-        n_seeds: int = 8,
+        n_seeds: int | None = None,
         n_mating: int = 3,
         explore: float = 0.1,
         beta: float = 1.0,
@@ -136,12 +143,13 @@ class NSGA2LocalSearch(NSGA2):
         super().__init__(pop_size=pop_size, n_offsprings=n_offsprings, **kwargs)
         self.local_search = bool(local_search)
         self.surrogate = bool(surrogate)
-        self.n_seeds = int(n_seeds)
+        self.n_seeds = None if n_seeds is None else int(n_seeds)
         self.n_mating = int(n_mating)
         self.explore = float(explore)
         self.beta = float(beta)
         self.max_train = int(max_train)
-        if self.n_seeds < 1 or self.n_mating < 0 or self.max_train < 1:
+        if (self.n_seeds is not None and self.n_seeds < 1) or self.n_mating < 0 \
+                or self.max_train < 1:
             raise ValueError(
                 f"n_seeds and max_train must be >= 1 and n_mating >= 0; got n_seeds="
                 f"{n_seeds!r}, n_mating={n_mating!r}, max_train={max_train!r}"
@@ -203,13 +211,14 @@ class NSGA2LocalSearch(NSGA2):
         """Archive rows whose neighbourhoods are searched: whole fronts, best first, until at
         least ``n_seeds`` rows (one objective: the ``n_seeds`` best values, ties included)."""
         F = self._arch_F
+        n_seeds = self.n_seeds or (20 if F.shape[1] == 1 else 8)
         if F.shape[1] == 1:
-            cut = np.sort(F[:, 0])[min(self.n_seeds, len(F)) - 1]
+            cut = np.sort(F[:, 0])[min(n_seeds, len(F)) - 1]
             return np.flatnonzero(F[:, 0] <= cut)
         rows = []
-        for front in _NDS.do(F, n_stop_if_ranked=self.n_seeds):
+        for front in _NDS.do(F, n_stop_if_ranked=n_seeds):
             rows.extend(front)
-            if len(rows) >= self.n_seeds:
+            if len(rows) >= n_seeds:
                 break
         return np.array(rows, dtype=np.int64)
 
