@@ -11,6 +11,27 @@ sees evaluated cells) and for both operators together.
 Small on purpose (the model runs on a couple of busy CPU cores: about a minute a call)::
 
     python benchmarks/bench_llm_novelty.py --pop-size 20 --n-gen 5 --seeds 1 2 --share 0.5
+
+Measured 2026-11-30 (Gemma 3 270M Q4_K_M, llama-cpp-python, temperature 0.8, seeds 1-5),
+new / valid mutation proposals, before -> after the mutation prompt listed the evaluated
+cells one edge away from the elite (``LLMMutation(n_avoid=20)``):
+
+====== ============== ==============
+seed   before         after
+====== ============== ==============
+1      20/40 = 0.50   31/40 = 0.78
+2      19/40 = 0.47   31/40 = 0.78
+3      28/40 = 0.70   29/40 = 0.72
+4      27/40 = 0.68   22/40 = 0.55
+5      23/40 = 0.57   26/40 = 0.65
+all    117/200 = 0.59 139/200 = 0.70
+====== ============== ==============
+
+With the sampling (no evaluated cells yet; the base model mostly repeats one cell, 1 of 10
+new) all proposals went from 132/250 = 0.53 to 149/250 = 0.60. Adding
+``--frequency-penalty 0.5`` (seeds 1-2) made 4 of 10 sampling proposals new but gave 50/80
+= 0.62 new mutation proposals: left off by default. Five seeds of 40 proposals: the gain is
+real on three seeds and within noise overall.
 """
 
 from __future__ import annotations
