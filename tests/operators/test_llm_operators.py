@@ -79,6 +79,7 @@ def test_sampling_rejects_bad_n(problem, n):
     (lambda: LLMMutation(Scripted(), share=1.5), r"share must be in \[0, 1\]; got 1.5"),
     (lambda: LLMMutation(Scripted(), n_examples=-1), "n_examples must be >= 0"),
     (lambda: LLMMutation(Scripted(), batch_size=0), "batch_size must be >= 1"),
+    (lambda: LLMMutation(Scripted(), n_avoid=-1), "n_avoid must be >= 0"),
     (lambda: LLMMutation(Scripted(), template="no placeholder"), r"must contain \{n\}"),
     (lambda: LLMSampling(Scripted(), template=3), "template must be a str or PromptTemplate"),
 ])
