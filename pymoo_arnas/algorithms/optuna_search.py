@@ -220,8 +220,11 @@ register(AlgorithmRecord(
 
 def optuna_gp(**kwargs):
     """Optuna's Gaussian-process sampler ``GPSampler`` (:class:`OptunaSearch`; slow:
-    minutes per run of 300 cells)."""
-    return OptunaSearch(sampler="gp", **kwargs)
+    minutes per run of 300 cells), told the objectives are deterministic (table lookups;
+    pass ``sampler_options={"deterministic_objective": False}`` for trained networks)."""
+    options = dict(kwargs.pop("sampler_options", None) or {})
+    options.setdefault("deterministic_objective", True)
+    return OptunaSearch(sampler="gp", sampler_options=options, **kwargs)
 
 
 register(AlgorithmRecord(
