@@ -25,6 +25,7 @@ from contextlib import contextmanager
 import numpy as np
 from pymoo.core.algorithm import Algorithm
 from pymoo.core.population import Population
+from pymoo.core.termination import NoTermination
 from pymoo.util.display.multi import MultiObjectiveOutput
 from pymoo.util.optimum import filter_optimum
 
@@ -77,7 +78,10 @@ class OptunaSearch(Algorithm):
     problem. A proposal the run already evaluated (the same genome) is answered from the
     run's memory at once, without a query, and the sampler asks again: Optuna samplers
     often propose a cell twice in a space of 15,625 genomes. After ``max_repeats`` such
-    answers in a row the sampler has converged and the run stops.
+    answers in a row the sampler has converged and the run stops. Otherwise the run goes on
+    until the problem's budget or a termination given to ``minimize`` stops it (pymoo's
+    default termination, made for populations, would stop a one-cell-per-iteration loop
+    after a few dozen cells).
 
     Parameters
     ----------
@@ -101,6 +105,7 @@ class OptunaSearch(Algorithm):
     def __init__(self, sampler="tpe", batch_size: int = 1, max_repeats: int = 1000,
                  sampler_options: dict | None = None, **kwargs):
         kwargs.setdefault("output", MultiObjectiveOutput())
+        kwargs.setdefault("termination", NoTermination())
         super().__init__(**kwargs)
         if isinstance(sampler, str) and sampler not in SAMPLERS:
             raise ValueError(

@@ -34,6 +34,18 @@ def test_optuna_samplers_spend_the_budget_and_answer_repeats_from_memory(name):
         assert np.allclose(told[tuple(int(v) for v in x)], f)
 
 
+def test_the_budget_not_a_population_rule_ends_the_run():
+    from pymoo.core.termination import NoTermination
+
+    # pymoo's default termination (no progress over 30 iterations) stopped a one-cell-per-
+    # iteration optuna-gp run at 97 of 300 cells
+    assert all(isinstance(get_algorithm(n).termination, NoTermination)
+               for n in ("optuna-tpe", "optuna-gp", "optuna-nsga2"))
+    problem = ARNAS("cifar10", objectives=("clean", "pgd@Linf"), budget=150)
+    minimize(problem, get_algorithm("optuna-nsga2", pop_size=10), seed=0)
+    assert problem.n_unique == 150
+
+
 def test_same_seed_same_run_and_one_objective():
     logs = []
     for seed in (7, 7, 8):
