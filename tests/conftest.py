@@ -1,85 +1,35 @@
 """Shared fixtures.
 
-- ``synthetic_table``: a small made-up :class:`~pymoo_arnas.data.table.BenchmarkTable` over the
-  6,466 isomorphism classes, built in code in milliseconds. Use it for problem, operator and
-  algorithm *mechanics* (counters, budgets, duplicates, seeding, stopping), where the numbers
-  themselves are not the subject.
+- ``synthetic_table``: the made-up :func:`pymoo_arnas.data.synthetic_table` (seed 0) over the
+  6,466 isomorphism classes, built in code in milliseconds. Use it for problem, operator,
+  algorithm and analysis *mechanics* (counters, budgets, duplicates, seeding, stopping), where
+  the numbers themselves are not the subject.
 - ``table10`` / ``table100``: the real robustness tables (found as the README says: ``ARNAS_DATA``,
   ``../shared/data``, user cache). Use them for the checks against the published numbers.
 """
 
-import numpy as np
 import pytest
 
-from pymoo_arnas.data import load_robustness
-from pymoo_arnas.data.table import BenchmarkTable
-from pymoo_arnas.space import CellIndex
-
-SYNTHETIC_EPSILONS = (0.5, 1.0, 8.0)
-"""Attack strengths (units of 1/255) of the synthetic table's FGSM and PGD columns."""
-
-SYNTHETIC_SEVERITIES = 5
-"""Severities of the synthetic corruption ``fog`` (``fog:1`` .. ``fog:5``; ``fog`` is their mean)."""
-
-
-def make_synthetic_table(seed: int = 0, dataset: str = "synthetic") -> BenchmarkTable:
-    """A made-up table with the real tables' shape: one row per isomorphism class.
-
-    Columns: ``clean``; ``fgsm@Linf:<eps>`` and ``pgd@Linf:<eps>`` for ``eps`` in
-    :data:`SYNTHETIC_EPSILONS`; ``fog`` and ``fog:1`` .. ``fog:5``. Accuracies grow with the
-    number of convolutions in the cell (as real ones roughly do) plus seeded noise; attacks keep
-    a share of the clean accuracy that is smaller for conv-heavy cells and shrinks with epsilon,
-    PGD below FGSM, so ``clean`` vs an attack has a real trade-off front (about ten points). The index is
-    :meth:`CellIndex.from_graph` (index = genome code, uid = code of the class representative).
-    """
-    rng = np.random.default_rng(seed)
-    index = CellIndex.from_graph()
-    uids = index.uids.astype(np.int64)
-    genomes = index.uid_to_genome(uids)
-    n = len(uids)
-    convs = (genomes == 2).sum(axis=1) + 2 * (genomes == 3).sum(axis=1)
-    clean = np.clip(0.3 + 0.05 * convs + rng.normal(0.0, 0.05, n), 0.1, 0.95)
-    # share of the clean accuracy an attack (or fog) leaves: lower for conv-heavy cells, so
-    # clean and robust accuracy trade off as in the real tables
-    kept = np.clip(0.95 - 0.04 * convs + rng.normal(0.0, 0.08, n), 0.05, 0.95)
-    columns, blocks, epsilons = ["clean"], [clean], {}
-    for attack, strength in (("fgsm@Linf", 0.5), ("pgd@Linf", 1.0)):
-        epsilons[attack] = SYNTHETIC_EPSILONS
-        for eps in SYNTHETIC_EPSILONS:
-            columns.append(f"{attack}:{eps:.1f}")
-            blocks.append(clean * kept ** (strength * np.sqrt(eps)))
-    fog = clean[:, None] * np.sqrt(kept)[:, None] ** np.arange(1, SYNTHETIC_SEVERITIES + 1)
-    columns += ["fog", *(f"fog:{s}" for s in range(1, SYNTHETIC_SEVERITIES + 1))]
-    blocks += [fog.mean(axis=1), *fog.T]
-    return BenchmarkTable(
-        dataset=dataset,
-        source="synthetic",
-        columns=tuple(columns),
-        values=np.column_stack(blocks),
-        uids=uids,
-        code_to_row=BenchmarkTable.rows_from_uids(index, uids),
-        index=index,
-        epsilons=epsilons,
-    )
+from pymoo_arnas import data
 
 
 @pytest.fixture(scope="session")
 def synthetic_table():
-    """A made-up table for mechanics tests; see :func:`make_synthetic_table`."""
-    return make_synthetic_table(seed=0)
+    """A made-up table for mechanics tests; see :func:`pymoo_arnas.data.synthetic_table`."""
+    return data.synthetic_table(seed=0)
 
 
 @pytest.fixture(scope="session")
 def synthetic_table_factory():
-    """:func:`make_synthetic_table`, for a test that needs another seed or dataset label."""
-    return make_synthetic_table
+    """:func:`pymoo_arnas.data.synthetic_table`, for a test that needs another seed or dataset."""
+    return data.synthetic_table
 
 
 @pytest.fixture(scope="session")
 def table10():
-    return load_robustness("cifar10")
+    return data.load_robustness("cifar10")
 
 
 @pytest.fixture(scope="session")
 def table100():
-    return load_robustness("cifar100")
+    return data.load_robustness("cifar100")

@@ -11,9 +11,9 @@ with the dataset's classifier (10 / 100 / 120 outputs) and input size.
 Examples
 --------
 >>> from pymoo_arnas.analysis import score_correlation
->>> from pymoo_arnas.analysis.synthetic import synthetic_table
+>>> from pymoo_arnas.data import synthetic_table
 >>> df = score_correlation(synthetic_table(), metrics=["clean"])
->>> bool(df.loc[("toy", "params"), "clean"] > 0.5)
+>>> bool(df.loc[("synthetic", "params"), "clean"] > 0.5)
 True
 """
 

@@ -5,12 +5,12 @@ Each table row is one isomorphism class (the benchmark's unit); statistics are o
 Examples
 --------
 >>> from pymoo_arnas.analysis import metric_summary
->>> from pymoo_arnas.analysis.synthetic import synthetic_table
+>>> from pymoo_arnas.data import synthetic_table
 >>> df = metric_summary([synthetic_table()], metrics=["clean"])
 >>> list(df.columns)[:4]
 ['count', 'mean', 'std', 'min']
 >>> df.index.tolist()
-[('toy', 'clean')]
+[('synthetic', 'clean')]
 """
 
 from __future__ import annotations

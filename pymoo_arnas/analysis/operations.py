@@ -11,7 +11,7 @@ with its representative's operations, for comparison.
 Examples
 --------
 >>> from pymoo_arnas.analysis import operation_impact, top_share
->>> from pymoo_arnas.analysis.synthetic import synthetic_table
+>>> from pymoo_arnas.data import synthetic_table
 >>> t = synthetic_table()
 >>> df = operation_impact(t, "clean")
 >>> int(df.loc[("0->1", "nor_conv_3x3"), "count"])

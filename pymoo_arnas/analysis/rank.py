@@ -8,10 +8,10 @@ or best clean, keep their order?").
 Examples
 --------
 >>> from pymoo_arnas.analysis import metric_consistency
->>> from pymoo_arnas.analysis.synthetic import synthetic_table
+>>> from pymoo_arnas.data import synthetic_table
 >>> df = metric_consistency(synthetic_table(), "clean", top=0.1)
 >>> df[["b", "subset", "n"]].head(2).values.tolist()
-[['pgd@Linf:1.0', 'all', 6466], ['pgd@Linf:1.0', 'top 10%', 647]]
+[['fgsm@Linf:0.5', 'all', 6466], ['fgsm@Linf:0.5', 'top 10%', 647]]
 """
 
 from __future__ import annotations

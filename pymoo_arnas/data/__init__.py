@@ -12,6 +12,7 @@ from pymoo_arnas.data.robustness import (
     available_datasets,
     load_robustness,
 )
+from pymoo_arnas.data.synthetic import synthetic_table
 from pymoo_arnas.data.table import BenchmarkTable
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "load_robustness",
     "lookup",
     "lookup_kernel",
+    "synthetic_table",
     "TableFileError",
 ]

@@ -12,14 +12,14 @@ from pymoo_arnas.analysis import (
     plot_score_correlation,
     score_correlation,
 )
-from pymoo_arnas.analysis.synthetic import synthetic_table
+from pymoo_arnas.data import synthetic_table
 from pymoo_arnas.cost import params
 from pymoo_arnas.space import class_of_code, representative, representative_codes
 
 
 @pytest.fixture(scope="module")
 def toy():
-    return synthetic_table()
+    return synthetic_table(dataset="toy")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_cost_features_use_the_class_representative(toy):
 
 
 def test_plot_score_correlation(toy, fake_scores):
-    fig = plot_score_correlation(score_correlation([toy, synthetic_table("b")], fake_scores))
+    fig = plot_score_correlation(score_correlation([toy, synthetic_table(dataset="b")], fake_scores))
     assert len([a for a in fig.axes if a.get_title()]) == 2
 
 

@@ -20,18 +20,19 @@ from pymoo_arnas.analysis import (
     top_share,
 )
 from pymoo_arnas.analysis.operations import cells
-from pymoo_arnas.analysis.synthetic import synthetic_table
+from pymoo_arnas.data import synthetic_table
 from pymoo_arnas.space import N_CELLS
 
 
 @pytest.fixture(scope="module")
 def toy():
-    return synthetic_table()
+    return synthetic_table(dataset="toy")
 
 
 def test_summary_matches_numpy(toy):
     df = metric_summary(toy)
-    assert df.index.tolist() == [("toy", c) for c in toy.columns]
+    # per-severity columns (fog:1 .. fog:5) are left out by default, their mean "fog" kept
+    assert df.index.tolist() == [("toy", c) for c in toy.columns if not c.startswith("fog:")]
     clean = toy.column("clean")
     row = df.loc[("toy", "clean")]
     assert row["count"] == 6466
@@ -72,7 +73,8 @@ def test_top_share_rows_sum_to_one_and_favour_good_ops(toy):
 
 def test_metric_consistency_matches_scipy(toy):
     df = metric_consistency(toy, "clean", top=0.1)
-    assert set(df["b"]) == {"pgd@Linf:1.0", "pgd@Linf:8.0", "fog"}
+    assert set(df["b"]) == {f"{a}@Linf:{e}" for a in ("fgsm", "pgd") for e in (0.5, 1.0, 8.0)} | {
+        "fog"}
     row = df[(df["b"] == "fog") & (df["subset"] == "all")].iloc[0]
     assert row["spearman"] == pytest.approx(
         stats.spearmanr(toy.column("clean"), toy.column("fog")).statistic)
@@ -83,7 +85,7 @@ def test_metric_consistency_matches_scipy(toy):
 
 
 def test_dataset_consistency_pairs_tables(toy):
-    other = synthetic_table("toy2", seed=1)
+    other = synthetic_table(seed=1, dataset="toy2")
     df = dataset_consistency([toy, other], "clean", top=None)
     assert df[["a", "b", "subset"]].values.tolist() == [["toy", "toy2", "all"]]
     assert 0.5 < df["spearman"].iloc[0] < 1
@@ -99,7 +101,7 @@ def test_rank_matrix_is_symmetric_with_unit_diagonal(toy):
 def test_plots_return_figures(toy):
     from matplotlib.figure import Figure
 
-    figs = [plot_distributions([toy, synthetic_table("b")]), plot_operation_impact(toy),
+    figs = [plot_distributions([toy, synthetic_table(dataset="b")]), plot_operation_impact(toy),
             plot_top_share(top_share(toy)), plot_rank_matrix(rank_matrix(toy)),
             plot_consistency(metric_consistency(toy))]
     assert all(isinstance(f, Figure) and f.axes for f in figs)
