@@ -60,6 +60,8 @@ CASES = [
     ("analyze-scores-file", ["analyze", "--scores", "{tmp}/none.csv"], None, 2, "none.csv"),
     ("scores-workers", ["scores", "--workers", "0"], None, 2, "--workers"),
     ("scores-inputs-file", ["scores", "--inputs", "{tmp}/none.npz"], "torch", 2, "none.npz"),
+    ("scores-cuda-on-cpu-build", ["scores", "--device", "cuda", "--limit", "1", "--out",
+                                  "{tmp}/s.csv"], "cpu-torch", 1, "--device cuda"),
     ("download-dataset", ["download", "cifar11"], None, 2, "cifar11"),
     ("download-no-network", ["download", "cifar10", "--url", CLOSED, "--dest", "{tmp}/dl",
                              "--quiet"], None, 1, "--url"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pymoo_arnas.cli.errors import CLIError
-from pymoo_arnas.cli.options import positive_int
+from pymoo_arnas.cli.options import check_device, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -76,6 +76,7 @@ def run(args) -> int:
     except ImportError as exc:
         raise CLIError(f"arnas scores needs the live extra (pip install pymoo-arnas[live]): "
                        f"{exc}", 1) from exc
+    check_device(args.device)
     x = y = None
     label = "gaussian"
     if args.inputs is not None:
