@@ -34,14 +34,15 @@ from pathlib import Path, PurePosixPath
 
 from pymoo_arnas.data.checks import TableFileError
 from pymoo_arnas.data.locate import ENV_DATA, default_download_dir, meta_path
-from pymoo_arnas.data.robustness import ATTACKS, CLEAN, KEYS, check_files, read_index
+from pymoo_arnas.data.robustness import ATTACKS, CLEAN, DATASETS, KEYS, check_files, read_index
 from pymoo_arnas.data.staging import Staging
 
 log = logging.getLogger(__name__)
 
 BASE_URL = "http://data.robustness.vision"
 ENV_URL = "ARNAS_DATA_URL"
-RELEASE_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+RELEASE_DATASETS = DATASETS
+"""The datasets the release has zips for: those of the robustness tables."""
 MAX_UNPACKED_BYTES = 1 << 30
 """Refuse a release zip whose used members unpack to more than this (1 GiB; the real files
 are about 10 MB)."""
