@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pymoo_arnas.cli.errors import CLIError
-from pymoo_arnas.cli.options import csv_list
+from pymoo_arnas.cli.options import add_data_dir, csv_list
 
 
 def _fraction(text: str) -> float:
@@ -36,8 +36,7 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("--datasets", type=csv_list, default=["cifar10", "cifar100"],
                    help="comma-separated (default cifar10,cifar100)")
-    p.add_argument("--data-dir", default=None,
-                   help="root of the robustness dataset (default: found automatically)")
+    add_data_dir(p)
     p.add_argument("--metric", default="clean",
                    help="metric for operation impact, e.g. clean, pgd:1, fog (default clean)")
     p.add_argument("--top", type=_fraction, default=0.05,

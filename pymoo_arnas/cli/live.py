@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 from pymoo_arnas.cli.errors import FAILURE, CLIError
-from pymoo_arnas.cli.options import check_device, objective_help, positive_int
+from pymoo_arnas.cli.options import add_parallel, check_device, objective_help, positive_int
 
 LIVE_EXTRA = "pip install 'pymoo-arnas[live]'"
 
@@ -75,10 +75,7 @@ def add_parser(subparsers) -> None:
                    help=f"auto, cpu, cuda, cuda:<i> or mps (default {d['device']})")
     r = p.add_argument_group("where")
     r.add_argument("--store", default=None, help="result store file (default: in the user cache)")
-    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="Dask scheduler address (tcp://host:8786), or 'local' for a LocalCluster")
-    r.add_argument("--workers", type=positive_int, default=1,
-                   help="local worker processes (default 1)")
+    add_parallel(r, "cells")
     r.add_argument("--log", default=None, help="write the query log to this CSV file")
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=run, kept=kept)

@@ -56,6 +56,25 @@ def seeds(text: str):
     return out
 
 
+def add_data_dir(parser, note: str = "") -> None:
+    """``--data-dir``: the root of the robustness dataset (``note``: what the command does
+    without one)."""
+    parser.add_argument("--data-dir", default=None,
+                        help="root of the robustness dataset (default: $ARNAS_DATA, shared/data "
+                             f"beside the working directory, or the user cache{note})")
+
+
+def add_parallel(parser, what: str = "tasks") -> None:
+    """``--workers N`` and ``--scheduler ADDRESS``, as :mod:`pymoo_arnas.parallel` runs
+    ``what`` (``parser`` may be an argument group)."""
+    parser.add_argument("--workers", type=positive_int, default=1,
+                        help=f"local worker processes for the {what} (default 1: run them in "
+                             "this process)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="run on an existing Dask cluster (tcp://host:8786), or 'local' for "
+                             "a LocalCluster of --workers processes (dask extra)")
+
+
 def objective_help(attacks=None) -> str:
     """The objective names of a source, for ``--help`` (``attacks``: the source's attack keys;
     default those of the benchmark tables)."""
@@ -100,5 +119,5 @@ def algorithm_record(name: str, n_obj: int):
     return check_algorithm(name, n_obj)
 
 
-__all__ = ["algorithm_record", "check_device", "csv_list", "objective_help", "positive_int",
-           "positive_ints", "seeds"]
+__all__ = ["add_data_dir", "add_parallel", "algorithm_record", "check_device", "csv_list",
+           "objective_help", "positive_int", "positive_ints", "seeds"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pymoo_arnas.cli.errors import CLIError
-from pymoo_arnas.cli.options import check_device, positive_int
+from pymoo_arnas.cli.options import add_data_dir, add_parallel, check_device, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -36,14 +36,10 @@ def add_parser(subparsers) -> None:
                         "the Gaussian batch")
     p.add_argument("--limit", type=positive_int, default=None,
                    help="score only the first LIMIT classes (by representative code)")
-    p.add_argument("--workers", type=positive_int, default=1,
-                   help="worker processes, one torch thread each (default 1)")
-    p.add_argument("--scheduler", default=None,
-                   help="Dask scheduler address (tcp://host:8786) or 'local' (dask extra)")
+    add_parallel(p, "cells, one torch thread each")
     p.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default cpu)")
-    p.add_argument("--data-dir", default=None,
-                   help="robustness dataset root, for the benchmark's uids (default: found "
-                        "automatically; without it uids are representative codes)")
+    add_data_dir(p, "; it gives the benchmark's uids, without it uids are representative "
+                    "codes")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run, kept=kept)
 

@@ -15,7 +15,7 @@ import os
 import sys
 
 from pymoo_arnas.cli.errors import FAILURE, USAGE, CLIError
-from pymoo_arnas.cli.options import objective_help, positive_int
+from pymoo_arnas.cli.options import add_data_dir, objective_help, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -40,9 +40,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--pop-size", type=positive_int, default=20, help="population size (default 20)")
     p.add_argument("--budget", type=positive_int, default=300, help="unique queries (default 300)")
     p.add_argument("--seed", type=int, default=1, help="search seed (default 1)")
-    p.add_argument("--data-dir", default=None,
-                   help="robustness dataset root (default: $ARNAS_DATA, shared/data beside the "
-                        "working directory, or the user cache)")
+    add_data_dir(p)
     p.add_argument("--download", action="store_true",
                    help="download the tables into the user cache if they are not found")
     p.set_defaults(func=run)
