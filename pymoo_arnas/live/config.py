@@ -47,6 +47,27 @@ _NOT_HASHED = ("device", "num_threads")
 _UNITS = "input units, inputs in [0, 1]"
 
 
+def check_positive_ints(settings, names, optional: bool = False) -> None:
+    """Raise ``ValueError`` naming ``<Class>.<field>`` unless each of ``names`` of the dataclass
+    ``settings`` is a positive ``int`` (``None`` too with ``optional``; ``bool`` and ``16.0``
+    are refused: they would hash and store differently).
+
+    >>> check_positive_ints(TrainConfig(), ("C", "N"))
+    >>> check_positive_ints(TrainConfig(), ("max_train",), optional=True)
+    >>> check_positive_ints(TrainConfig(), ("max_train",))
+    Traceback (most recent call last):
+    ...
+    ValueError: TrainConfig.max_train must be a positive integer; got None
+    """
+    for name in names:
+        v = getattr(settings, name)
+        if optional and v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            expected = "None or a positive integer" if optional else "a positive integer"
+            raise ValueError(f"{type(settings).__name__}.{name} must be {expected}; got {v!r}")
+
+
 def _live_attack(attack: str) -> str:
     """The attack key of ``attack`` (short names expanded), or a ValueError listing :data:`ATTACKS`."""
     full = SHORT_NAMES.get(attack, attack)
@@ -146,14 +167,8 @@ class TrainConfig:
     num_threads: int | None = None
 
     def __post_init__(self):
-        for name in ("C", "N", "epochs", "batch_size", "adv_steps", "eval_pgd_steps"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"TrainConfig.{name} must be a positive integer; got {v!r}")
-        for name in ("max_train", "max_test", "num_threads"):
-            v = getattr(self, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
-                raise ValueError(f"TrainConfig.{name} must be None or a positive integer; got {v!r}")
+        check_positive_ints(self, ("C", "N", "epochs", "batch_size", "adv_steps", "eval_pgd_steps"))
+        check_positive_ints(self, ("max_train", "max_test", "num_threads"), optional=True)
         if not (isinstance(self.lr, (int, float)) and self.lr > 0):
             raise ValueError(f"TrainConfig.lr must be a positive number; got {self.lr!r}")
         if not (isinstance(self.weight_decay, (int, float)) and self.weight_decay >= 0):

@@ -54,6 +54,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from pymoo_arnas.live.attacks import pgd
+from pymoo_arnas.live.config import check_positive_ints
 from pymoo_arnas.live.model import NB201Network
 from pymoo_arnas.space import decode, encode, representative_codes, validate
 
@@ -100,10 +101,7 @@ class ScoreSettings:
     inputs: str = "gaussian"
 
     def __post_init__(self):
-        for name in ("C", "N", "num_classes", "batch_size", "pgd_steps"):
-            v = getattr(self, name)
-            if int(v) != v or v < 1:
-                raise ValueError(f"ScoreSettings.{name} must be a positive integer; got {v!r}")
+        check_positive_ints(self, ("C", "N", "num_classes", "batch_size", "pgd_steps"))
         if self.batch_size < 2:
             raise ValueError(f"ScoreSettings.batch_size must be at least 2; got {self.batch_size}")
         if not self.pgd_eps >= 0:
