@@ -10,21 +10,23 @@ from pymoo_arnas.cli.options import csv_list, positive_int, positive_ints, seeds
 
 def add_parser(subparsers) -> None:
     from pymoo_arnas.algorithms import list_algorithms
+    from pymoo_arnas.experiments.paper import PAPER_ALGORITHMS
 
     p = subparsers.add_parser(
         "paper",
         help="the seed paper's protocol (10 single-objective problems) beside its Table III",
-        description="GA, PSO, DE, CMA-ES (Table II settings) and our algorithms on the paper's 10 "
-                    "single-objective problems, 3,000 evaluations, population 30, 30 runs "
+        description="GA, PSO, DE, CMA-ES, JADE, SHADE (Table II settings) and our algorithms on "
+                    "the paper's 10 single-objective problems, 3,000 evaluations, population 30, "
+                    "30 runs "
                     "(shrink with --runs/--evals); mean best accuracy printed beside Table III, "
                     "and convergence plots beside the paper's LLMO curves.",
     )
     p.add_argument("--problems", type=csv_list, default=["paper"],
                    help="default: paper, the 10 problems of the paper")
     p.add_argument("--algorithms", type=csv_list,
-                   default=["ga", "pso", "de", "cmaes", "random", "nsga2-cat"],
+                   default=list(PAPER_ALGORITHMS),
                    help=f"comma-separated, of: {', '.join(list_algorithms())} "
-                        "(default: ga,pso,de,cmaes,random,nsga2-cat)")
+                        f"(default: {','.join(PAPER_ALGORITHMS)})")
     p.add_argument("--runs", type=seeds, default=30, help="runs per problem (default 30)")
     p.add_argument("--evals", type=positive_int, default=3000,
                    help="evaluations per run (default 3000)")
