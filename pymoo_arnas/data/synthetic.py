@@ -25,7 +25,7 @@ SYNTHETIC_EPSILONS = (0.5, 1.0, 8.0)
 """Attack strengths (units of 1/255) of the synthetic table's FGSM and PGD columns."""
 
 SYNTHETIC_SEVERITIES = 5
-"""Severities of the synthetic corruption ``fog`` (``fog:1`` .. ``fog:5``; ``fog`` is their mean)."""
+"""Severities of the synthetic corruption ``fog`` (``fog:1`` .. ``fog:5``; ``fog``: their mean)."""
 
 
 def synthetic_table(seed: int = 0, dataset: str = "synthetic") -> BenchmarkTable:

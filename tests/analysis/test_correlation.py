@@ -18,11 +18,6 @@ from pymoo_arnas.space import class_of_code, representative, representative_code
 
 
 @pytest.fixture(scope="module")
-def toy():
-    return synthetic_table(dataset="toy")
-
-
-@pytest.fixture(scope="module")
 def fake_scores():
     """Scores keyed by representative code, in shuffled order, one class missing."""
     codes = np.random.default_rng(0).permutation(representative_codes())[:-1]
@@ -61,7 +56,8 @@ def test_cost_features_use_the_class_representative(toy):
 
 
 def test_plot_score_correlation(toy, fake_scores):
-    fig = plot_score_correlation(score_correlation([toy, synthetic_table(dataset="b")], fake_scores))
+    tables = [toy, synthetic_table(dataset="b")]
+    fig = plot_score_correlation(score_correlation(tables, fake_scores))
     assert len([a for a in fig.axes if a.get_title()]) == 2
 
 

@@ -24,11 +24,6 @@ from pymoo_arnas.data import synthetic_table
 from pymoo_arnas.space import N_CELLS
 
 
-@pytest.fixture(scope="module")
-def toy():
-    return synthetic_table(dataset="toy")
-
-
 def test_summary_matches_numpy(toy):
     df = metric_summary(toy)
     # per-severity columns (fog:1 .. fog:5) are left out by default, their mean "fog" kept
