@@ -468,6 +468,36 @@ class LLMMutation(_LLMProposer, Mutation):
         return Y
 
 
+def llm_operators(algorithm) -> list:
+    """The LLM operators of an algorithm (its sampling and mutation that are
+    :class:`LLMSampling` / :class:`LLMMutation`), each once.
+
+    Parameters
+    ----------
+    algorithm : pymoo Algorithm
+        E.g. ``res.algorithm``, or the algorithm passed to ``minimize``.
+
+    Returns
+    -------
+    list
+        The operators, sampling first; empty when the algorithm has none.
+
+    Examples
+    --------
+    >>> from pymoo.algorithms.moo.nsga2 import NSGA2
+    >>> llm_operators(NSGA2(pop_size=10))
+    []
+    """
+    ops = []
+    for op in (getattr(getattr(algorithm, "initialization", None), "sampling", None),
+               getattr(algorithm, "sampling", None),
+               getattr(getattr(algorithm, "mating", None), "mutation", None),
+               getattr(algorithm, "mutation", None)):
+        if isinstance(op, _LLMProposer) and all(op.stats is not o.stats for o in ops):
+            ops.append(op)
+    return ops
+
+
 def llm_summary(algorithm) -> str:
     """The LLM statistics of a run, one line per LLM operator and per backend.
 
@@ -484,13 +514,7 @@ def llm_summary(algorithm) -> str:
         fallback and the failed calls, then one line per operator and per client; empty
         when the algorithm has no LLM operator.
     """
-    ops = []
-    for op in (getattr(getattr(algorithm, "initialization", None), "sampling", None),
-               getattr(algorithm, "sampling", None),
-               getattr(getattr(algorithm, "mating", None), "mutation", None),
-               getattr(algorithm, "mutation", None)):
-        if isinstance(op, _LLMProposer) and all(op.stats is not o.stats for o in ops):
-            ops.append(op)
+    ops = llm_operators(algorithm)
     if not ops:
         return ""
     total = LLMOperatorStats()
@@ -507,4 +531,4 @@ def llm_summary(algorithm) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["LLMMutation", "LLMOperatorStats", "LLMSampling", "llm_summary"]
+__all__ = ["LLMMutation", "LLMOperatorStats", "LLMSampling", "llm_operators", "llm_summary"]

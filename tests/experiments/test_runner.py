@@ -168,6 +168,36 @@ def test_summary_reports_checkpoints(tmp_path):
     assert got == pytest.approx(expect)
 
 
+def test_summary_of_one_and_two_objective_problems_gives_each_kind_its_own_mean(tmp_path):
+    problems = ["cifar10/clean+pgd", "cifar100/clean+fgsm", "cifar10/pgd", "cifar100/pgd"]
+    runs = sweep(problems, ["random"], 2, 30, tmp_path, progress=False)
+    s = summarize(runs, checkpoints=(30,))
+    text = runner.format_summary(s)
+    multi, single = text.split("after 30 queries, one objective (mean best accuracy %):")
+    assert multi.startswith("after 30 queries, several objectives (nHV / share of front):")
+    bi, so = s[s["nhv"].notna()], s[s["nhv"].isna()]
+
+    def mean_line(block):
+        lines = [x for x in block.splitlines() if x.startswith("mean")]
+        assert len(lines) == 1
+        return lines[0].split()[1:]
+
+    assert mean_line(multi) == [f"{bi['nhv'].mean():.3f}", "/", f"{100 * bi['share'].mean():.0f}%"]
+    assert mean_line(single) == [f"{100 * so['best'].mean():.2f}"]
+    assert all(p in multi for p in problems[:2]) and all(p in single for p in problems[2:])
+    assert not any(p in multi for p in problems[2:])
+
+
+def test_summary_mean_is_left_out_for_an_algorithm_missing_a_problem():
+    s = pd.DataFrame([
+        dict(problem="cifar10/pgd", algorithm="ga", checkpoint=10, best=0.5),
+        dict(problem="cifar100/pgd", algorithm="ga", checkpoint=10, best=0.25),
+        dict(problem="cifar10/pgd", algorithm="llmo", checkpoint=10, best=0.75),
+    ])
+    mean = [x for x in runner.format_summary(s).splitlines() if x.startswith("mean")][0]
+    assert mean.split() == ["mean", "37.50", "-"]  # not llmo's 75.00 beside ga's mean of two
+
+
 def test_best_by_eval_and_compare_table3(tmp_path):
     runs = sweep(["cifar100/clean"], ["de"], 2, 100, tmp_path, mode="evals", progress=False)
     curves = best_by_eval(runs, 100)
