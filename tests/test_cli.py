@@ -177,3 +177,104 @@ def test_paper_cli_prints_beside_table3(tmp_path, capsys):
     assert table.loc["cifar10/pgd", "optimum"] == OPTIMA["cifar10/pgd"]
     assert (out / "paper_convergence.png").exists()
     assert set(load_runs(out)["params"]) == {'{"pop_size": 30}'}  # the paper's population
+
+
+# ---------------------------------------------------------------------- LLM options
+
+
+@pytest.fixture
+def llm_server():
+    pytest.importorskip("openai")
+    from llm_fakeserver import FakeLLMServer  # tests/llm is on pytest's pythonpath
+
+    server = FakeLLMServer()
+    yield server
+    server.close()
+
+
+PAPER_LLM = ["paper", "--problems", "cifar10/pgd", "--algorithms", "random", "--evals", "20",
+             "--report-at", "10", "--no-progress", "--no-plots"]
+
+
+def test_paper_cli_records_the_llmo_rows_and_replays_them(tmp_path, capsys, llm_server):
+    tape = tmp_path / "llmo.jsonl"
+    url = f"http://127.0.0.1:{llm_server.port}/v1"
+    rc = main(PAPER_LLM + ["--runs", "1", "--out", str(tmp_path / "rec"), "--base-url", url,
+                           "--model", "fake", "--record", str(tape)])
+    text = capsys.readouterr().out
+    assert rc == 0
+    assert "llmo@20" in text and "random@20" in text  # llmo is added for the model
+    assert "llmo: " in text and "of the evaluated cells came from the LLM" in text
+    assert len(tape.read_text().splitlines()) == len(llm_server.requests) == 19
+
+    rc = main(PAPER_LLM + ["--runs", "1", "--out", str(tmp_path / "rep"), "--replay", str(tape)])
+    assert rc == 0 and "llmo@20" in capsys.readouterr().out
+    rec, rep = load_runs(tmp_path / "rec"), load_runs(tmp_path / "rep")
+    for df in (rec, rep):
+        assert set(df["algorithm"]) == {"random", "llmo"}
+    cols = ["algorithm", "uid", "n_evals", "from_llm"]
+    pd.testing.assert_frame_equal(rec[cols], rep[cols])
+    assert set(rep.loc[rep["algorithm"] == "llmo", "params"]) == {
+        '{"llm": "<ReplayClient model=fake>"}'}
+    assert len(llm_server.requests) == 19  # the replay asked no model
+
+    # strict: a run the tape does not hold stops the sweep, in one line; seed 0 is kept
+    rc = main(PAPER_LLM + ["--runs", "2", "--out", str(tmp_path / "rep"), "--replay", str(tape)])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("arnas paper: error: ReplayMismatch:") and "not on tape llmo.jsonl" in err
+    assert {p.name for p in (tmp_path / "rep").glob("runs/*/llmo/*.parquet")} == {"seed0.parquet"}
+
+
+@pytest.mark.parametrize("content, code, said", [
+    (None, 1, "no LLM tape at"),
+    ("{not json\n", 2, "llmo.jsonl:1: not a JSON line"),
+    ('{"prompt": "p", "response": 3}\n', 2, "llmo.jsonl:1: 'response' must be a string"),
+])
+def test_paper_cli_with_a_missing_or_damaged_tape_says_so_in_one_line(tmp_path, capsys, content,
+                                                                      code, said):
+    tape = tmp_path / "llmo.jsonl"
+    if content is not None:
+        tape.write_text(content)
+    rc = main(PAPER_LLM + ["--runs", "1", "--out", str(tmp_path / "out"), "--replay", str(tape)])
+    err = capsys.readouterr().err
+    assert rc == code and err.count("\n") == 1 and said in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # refused before any run
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--replay", "t.jsonl", "--base-url", "http://127.0.0.1:9/v1"], "takes no --base-url"),
+    (["--record", "t.jsonl"], "--record needs a live model"),
+])
+def test_paper_cli_refuses_llm_options_that_do_not_go_together(tmp_path, capsys, argv, said):
+    rc = main(PAPER_LLM + ["--out", str(tmp_path / "out")] + argv)
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and said in err
+
+
+def test_bench_cli_runs_llm_algorithms_with_a_model_and_reports_its_share(tmp_path, capsys,
+                                                                          llm_server):
+    url = f"http://127.0.0.1:{llm_server.port}/v1"
+    argv = ["bench", "--problems", "cifar10/clean+pgd", "--seeds", "1", "--budget", "30",
+            "--checkpoints", "30", "--out", str(tmp_path), "--no-progress", "--no-plots",
+            "--base-url", url]
+    assert main(argv + ["--algorithms", "random"]) == 2
+    assert "--algorithms lists none" in capsys.readouterr().err
+    assert main(argv + ["--algorithms", "random,nsga2-llm"]) == 0
+    text = capsys.readouterr().out
+    assert "from the LLM (share of the queried cells / failed LLM calls per run)" in text
+    assert len(llm_server.requests) > 0
+
+
+def test_bench_cli_stops_in_one_line_when_the_model_cannot_be_reached(tmp_path, capsys,
+                                                                       llm_server):
+    from llm_fakeserver import status
+
+    llm_server.default = status(404)  # a wrong route: no request is ever answered
+    rc = main(["bench", "--problems", "cifar10/clean+pgd", "--algorithms", "random,nsga2-llm",
+               "--seeds", "1", "--budget", "20", "--out", str(tmp_path), "--no-progress",
+               "--no-plots", "--base-url", f"http://127.0.0.1:{llm_server.port}/v1"])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.count("\n") == 1
+    assert err.startswith("arnas bench: error: LLMUnreachable:") and "cannot be reached" in err
+    assert [p.parent.name for p in tmp_path.glob("runs/*/*/*.parquet")] == ["random"]

@@ -1,8 +1,13 @@
 """``arnas bench``: sweep problems x algorithms x seeds; convergence to parquet; summary.
 
 The sweep is resumable: finished runs under ``--out`` are skipped. A run is known by its
-problem, algorithm and seed; runs stored with other settings (budget, population size)
-are refused rather than reused, so use another ``--out`` for other settings.
+problem, algorithm and seed; runs stored with other settings (budget, population size,
+LLM model) are refused rather than reused, so use another ``--out`` for other settings.
+
+The LLM algorithms get their model from ``--base-url``/``--model`` (an OpenAI-compatible
+server, or OpenAI's API), optionally recorded to a tape with ``--record``, or from a
+recorded tape with ``--replay`` (strict: the sweep stops at the first request the tape
+does not hold).
 """
 
 from __future__ import annotations
@@ -29,8 +34,52 @@ def add_sweep_options(p: argparse.ArgumentParser, pop_size: int | None = None) -
                         f"(default {own})")
 
 
+def add_llm_options(p: argparse.ArgumentParser, rows: str) -> None:
+    """Options shared by ``bench`` and ``paper``: the model of the LLM algorithms (``rows``:
+    which runs use it, said in the help)."""
+    g = p.add_argument_group(
+        "LLM", f"the model of {rows}: a live OpenAI-compatible server (--base-url, --model; "
+               "key from OPENAI_API_KEY where one is needed), optionally recorded (--record), "
+               "or a recorded tape (--replay)")
+    g.add_argument("--replay", metavar="TAPE", type=Path, default=None,
+                   help="answer every LLM request from this tape (written by --record); "
+                        "strict: the sweep stops at the first request not on it")
+    g.add_argument("--base-url", metavar="URL", default=None,
+                   help="an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 "
+                        "(default: OpenAI's API when --model is given)")
+    g.add_argument("--model", default=None,
+                   help="the model's name (default gpt-4o-mini; a llama.cpp server takes any)")
+    g.add_argument("--record", metavar="TAPE", type=Path, default=None,
+                   help="append every exchange with the live model to this JSONL tape, "
+                        "replayable with --replay")
+
+
+def llm_client(args):
+    """The LLM client the options of :func:`add_llm_options` ask for, or None.
+
+    A missing or damaged ``--replay`` tape fails here, before any run starts.
+    """
+    live = args.base_url is not None or args.model is not None
+    if args.replay is not None:
+        if live or args.record is not None:
+            raise CLIError("--replay answers from a recorded tape; it takes no --base-url, "
+                           "--model or --record")
+        from pymoo_arnas.llm import ReplayClient
+
+        return ReplayClient(args.replay, strict=True)
+    if not live:
+        if args.record is not None:
+            raise CLIError("--record needs a live model: --base-url URL (an OpenAI-compatible "
+                           "server) and/or --model NAME")
+        return None
+    from pymoo_arnas.llm import OpenAIClient
+
+    kwargs = {} if args.model is None else {"model": args.model}
+    return OpenAIClient(base_url=args.base_url, record=args.record, **kwargs)
+
+
 def add_parser(subparsers) -> None:
-    from pymoo_arnas.algorithms import list_algorithms
+    from pymoo_arnas.algorithms import NEEDS_LLM, list_algorithms
     from pymoo_arnas.experiments.problems import SUITES
 
     b = subparsers.add_parser(
@@ -40,9 +89,10 @@ def add_parser(subparsers) -> None:
                     "run is known by problem, algorithm and seed, and runs stored with other "
                     "settings are refused, so use another --out for other settings), print the "
                     "mean nHV and share of the exact front found (or best accuracy) at each "
-                    "checkpoint, and draw convergence plots. The LLM algorithms (nsga2-llm, "
-                    "llmo) need a client object: use the Python API "
-                    "(pymoo_arnas.experiments.runner.sweep(..., params={'llm': client})).",
+                    f"checkpoint, and draw convergence plots. The LLM algorithms "
+                    f"({', '.join(sorted(NEEDS_LLM))}) ask the model of the LLM options "
+                    "below; the summary then says which share of their queried cells came "
+                    "from it.",
     )
     b.add_argument("--problems", type=csv_list, default=["bi"],
                    help=f"problem names or suites ({', '.join(SUITES)}), comma-separated, e.g. "
@@ -60,6 +110,7 @@ def add_parser(subparsers) -> None:
                    help="sweep folder (default results)")
     b.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     add_sweep_options(b)
+    add_llm_options(b, "the LLM algorithms in --algorithms")
     b.set_defaults(func=run, kept=kept)
 
 
@@ -70,21 +121,29 @@ def kept(args) -> str:
             "same command to run only what is missing")
 
 
-def run_sweep(args, problems, algorithms, n_seeds, budget, mode):
+def run_sweep(args, problems, algorithms, n_seeds, budget, mode, client=None):
     """Run the sweep of a sub-command and load its runs.
 
-    ``--pop-size`` goes to the algorithms whose registry record takes a population size;
-    algorithms that need an LLM client are refused (they run from the Python API).
+    ``--pop-size`` goes to the algorithms whose registry record takes a population size,
+    ``client`` (see :func:`llm_client`) to those that need an LLM; such an algorithm without
+    a client, or a client without such an algorithm, is a usage error.
     """
     from pymoo_arnas.algorithms import get_record
     from pymoo_arnas.experiments.runner import sweep
 
     llm = [a for a in algorithms if get_record(a).needs_llm]
-    if llm:
-        raise CLIError(f"algorithm{'s' * (len(llm) > 1)} {', '.join(llm)} need an LLM client; "
-                       "use the Python API: pymoo_arnas.experiments.runner.sweep(..., "
-                       "params={'llm': client})")
+    if llm and client is None:
+        raise CLIError(f"algorithm{'s' * (len(llm) > 1)} {', '.join(llm)} need an LLM client: "
+                       "give --base-url URL and/or --model NAME (a live model), or --replay "
+                       "TAPE (a recorded one)")
+    if client is not None and not llm:
+        from pymoo_arnas.algorithms import NEEDS_LLM
+
+        raise CLIError(f"--replay, --base-url and --model give a model to the LLM algorithms "
+                       f"({', '.join(sorted(NEEDS_LLM))}), but --algorithms lists none")
     params = {} if args.pop_size is None else {"pop_size": args.pop_size}
+    if client is not None:
+        params["llm"] = client
     return sweep(problems, algorithms, n_seeds, budget, args.out, mode, params, args.workers,
                  args.scheduler, not args.no_progress)
 
@@ -92,7 +151,8 @@ def run_sweep(args, problems, algorithms, n_seeds, budget, mode):
 def run(args) -> int:
     from pymoo_arnas.experiments.runner import format_summary, summarize
 
-    runs = run_sweep(args, args.problems, args.algorithms, args.seeds, args.budget, "unique")
+    runs = run_sweep(args, args.problems, args.algorithms, args.seeds, args.budget, "unique",
+                     llm_client(args))
     summary = summarize(runs, args.checkpoints)
     args.out.mkdir(parents=True, exist_ok=True)
     summary.to_csv(args.out / "summary.csv", index=False)

@@ -157,6 +157,25 @@ def compare_table3(runs: pd.DataFrame, evals=(300, 3000)) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("problem")
 
 
+def format_llm(runs: pd.DataFrame) -> str:
+    """How the runs that asked an LLM used it, one line per algorithm (empty if none did).
+
+    Each line gives the mean share of a run's evaluated cells that came from the LLM (the
+    rest came from the algorithm's fallback), and the failed LLM calls and fallback cells per
+    run, over the runs of every problem (:func:`~pymoo_arnas.experiments.runner.llm_stats`).
+    """
+    from pymoo_arnas.experiments.runner import llm_stats
+
+    stats = llm_stats(runs)
+    lines = []
+    for algo, s in stats.groupby("algorithm", sort=False):
+        lines.append(f"{algo}: {100 * s['llm_share'].mean():.0f}% of the evaluated cells came "
+                     f"from the LLM (mean of {len(s)} run{'s' * (len(s) != 1)}); per run "
+                     f"{s['llm_calls'].mean():.1f} LLM calls, {s['llm_failed_calls'].mean():.1f} "
+                     f"failed, {s['llm_fallback'].mean():.1f} cells from the fallback")
+    return "\n".join(lines)
+
+
 def format_comparison(table: pd.DataFrame) -> str:
     """A readable rendering of :func:`compare_table3` (accuracies in %)."""
     with pd.option_context("display.width", 250, "display.max_columns", 40,
@@ -165,5 +184,5 @@ def format_comparison(table: pd.DataFrame) -> str:
 
 
 __all__ = ["OPTIMA", "PAPER_EVALS", "PAPER_POP", "PAPER_PROBLEMS", "PAPER_RUNS", "TABLE3",
-           "best_by_eval", "best_table3", "compare_table3", "format_comparison", "llmo_curves",
-           "llmo_dir"]
+           "best_by_eval", "best_table3", "compare_table3", "format_comparison", "format_llm",
+           "llmo_curves", "llmo_dir"]
