@@ -147,8 +147,10 @@ def run_one(problem: str, algorithm: str, seed: int = 0, budget: int = 300,
     prob = make_problem(problem, budget=budget if mode == "unique" else None)
     record = _check_algorithm(algorithm, prob.n_obj)
     params = dict(params or {})
-    algo = get_algorithm(algorithm, **params)
     llm = params.get("llm") if record.needs_llm else None
+    if isinstance(llm, LLMClient):
+        params["llm"] = _RunClient(llm, f"{problem}/{algorithm}/seed{int(seed)}")
+    algo = get_algorithm(algorithm, **params)
     trace = _LLMTrace(llm) if llm is not None else None
     # "unique": the problem's budget stops the run; the cap on evaluations is a safety net
     n_max = 50 * budget if mode == "unique" else budget
@@ -171,6 +173,39 @@ def run_one(problem: str, algorithm: str, seed: int = 0, budget: int = 300,
         df["from_llm"] = from_llm
         df.attrs["llm"] = trace.stats(algo, from_llm)
     return df
+
+
+class _RunClient(LLMClient):
+    """An LLM client as one run of a sweep sees it: every request goes to ``inner`` (its
+    settings, counters, tape and cache) with the run's name before its tag.
+
+    Requests of different runs may be identical (e.g. the first prompt of every seed of a
+    problem); named by their run, each run's recorded answers are its own, so a tape
+    recorded by a sweep replays the same in any order, any subset of runs, and on any
+    worker, and the cache never serves one run's answer to another.
+    """
+
+    def __init__(self, inner: LLMClient, run: str) -> None:  # noqa: D107 - no settings of its own
+        self.inner = inner
+        self.run = run
+
+    backend = property(lambda self: self.inner.backend)
+    base_url = property(lambda self: self.inner.base_url)
+
+    def _call(self, prompt, system, schema):  # pragma: no cover - complete() is delegated
+        raise NotImplementedError
+
+    def complete(self, prompt, *, system=None, schema=None, tag=None):
+        return self.inner.complete(prompt, system=system, schema=schema,
+                                   tag=f"{self.run}/{tag}")
+
+    def __getattr__(self, name):  # model, usage, on_unreachable, ...: the inner client's
+        if name in ("inner", "run"):
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def __repr__(self) -> str:
+        return repr(self.inner)
 
 
 class _LLMTrace(Callback):
