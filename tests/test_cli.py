@@ -12,7 +12,7 @@ import pytest
 import pymoo_arnas
 from pymoo_arnas.cli import COMMANDS, build_parser, main
 from pymoo_arnas.experiments.paper import OPTIMA
-from pymoo_arnas.experiments.runner import load_runs
+from pymoo_arnas.experiments.runner import llm_stats, load_runs
 
 PACKAGE = Path(pymoo_arnas.__file__).parent
 
@@ -225,6 +225,17 @@ def test_paper_cli_records_the_llmo_rows_and_replays_them(tmp_path, capsys, llm_
     assert err.startswith("arnas paper: error: ReplayMismatch:") and "not on tape llmo.jsonl" in err
     assert {p.name for p in (tmp_path / "rep").glob("runs/*/llmo/*.parquet")} == {"seed0.parquet"}
 
+    # lenient: such requests are answered by LLMO's random fallback, and the output says so
+    rc = main(PAPER_LLM + ["--runs", "2", "--out", str(tmp_path / "rep"), "--replay", str(tape),
+                           "--no-strict"])
+    text = capsys.readouterr().out
+    stats = llm_stats(load_runs(tmp_path / "rep")).set_index("seed")
+    assert stats.loc[1, "llm_share"] == 0 and stats.loc[1, "llm_failed_calls"] == 19
+    assert stats.loc[0, "llm_share"] > 0 and stats.loc[0, "llm_failed_calls"] == 0
+    share = 100 * stats["llm_share"].mean()
+    assert rc == 0 and f"llmo: {share:.0f}% of the evaluated cells came from the LLM (mean of 2 "\
+        "runs); per run 19.0 LLM calls, 9.5 failed" in text
+
 
 @pytest.mark.parametrize("content, code, said", [
     (None, 1, "no LLM tape at"),
@@ -245,6 +256,7 @@ def test_paper_cli_with_a_missing_or_damaged_tape_says_so_in_one_line(tmp_path, 
 @pytest.mark.parametrize("argv, said", [
     (["--replay", "t.jsonl", "--base-url", "http://127.0.0.1:9/v1"], "takes no --base-url"),
     (["--record", "t.jsonl"], "--record needs a live model"),
+    (["--no-strict"], "--no-strict is an option of --replay"),
 ])
 def test_paper_cli_refuses_llm_options_that_do_not_go_together(tmp_path, capsys, argv, said):
     rc = main(PAPER_LLM + ["--out", str(tmp_path / "out")] + argv)

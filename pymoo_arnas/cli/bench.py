@@ -44,6 +44,10 @@ def add_llm_options(p: argparse.ArgumentParser, rows: str) -> None:
     g.add_argument("--replay", metavar="TAPE", type=Path, default=None,
                    help="answer every LLM request from this tape (written by --record); "
                         "strict: the sweep stops at the first request not on it")
+    g.add_argument("--no-strict", action="store_true",
+                   help="with --replay: a request not on the tape is answered by the "
+                        "algorithm's fallback (counted as a failed LLM call) instead of "
+                        "stopping the sweep")
     g.add_argument("--base-url", metavar="URL", default=None,
                    help="an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 "
                         "(default: OpenAI's API when --model is given)")
@@ -66,7 +70,9 @@ def llm_client(args):
                            "--model or --record")
         from pymoo_arnas.llm import ReplayClient
 
-        return ReplayClient(args.replay, strict=True)
+        return ReplayClient(args.replay, strict=not args.no_strict)
+    if args.no_strict:
+        raise CLIError("--no-strict is an option of --replay")
     if not live:
         if args.record is not None:
             raise CLIError("--record needs a live model: --base-url URL (an OpenAI-compatible "
