@@ -29,7 +29,8 @@ from pymoo.core.population import Population
 from pymoo.operators.crossover.ux import UX
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from pymoo_arnas.algorithms.surrogate import HammingGP
+from pymoo_arnas.algorithms.prior import TransferPrior
+from pymoo_arnas.algorithms.surrogate import HammingGP, ResidualGP
 from pymoo_arnas.operators.classic import (
     CellDuplicateElimination,
     CellSampling,
@@ -85,6 +86,15 @@ class NSGA2LocalSearch(NSGA2):
         Optimism of the GP ranking ``mean - beta * std`` (0: the mean only).
     max_train : int
         Most archive cells the GP is fitted on (the best fronts first).
+    prior : TransferPrior or str or ARNAS or BenchmarkTable, optional
+        Prior knowledge from another table of the same space
+        (:class:`~pymoo_arnas.algorithms.prior.TransferPrior`; a dataset name, problem or
+        table is wrapped in one): the first population is the source's best cells, and the
+        GP models the residuals of a linear regression on the source's values
+        (:class:`~pymoo_arnas.algorithms.surrogate.ResidualGP`). Default: none.
+    prior_pool : int
+        With a prior, the source's best unqueried cells (its fronts, best first) added to
+        the candidate pool each generation.
 
     Notes
     -----
@@ -128,6 +138,8 @@ class NSGA2LocalSearch(NSGA2):
         explore: float = 0.1,
         beta: float = 1.0,
         max_train: int = 400,
+        prior=None,
+        prior_pool: int = 0,
         **kwargs,
     ):
         removed = sorted(_REMOVED & set(kwargs))
@@ -156,11 +168,22 @@ class NSGA2LocalSearch(NSGA2):
             )
         if not 0.0 <= self.explore <= 1.0:
             raise ValueError(f"explore must be a share in [0, 1]; got {explore!r}")
+        if prior is not None and not isinstance(prior, TransferPrior):
+            prior = TransferPrior(prior)
+        self.prior = prior
+        self.prior_pool = int(prior_pool)
+        if self.prior_pool < 0:
+            raise ValueError(f"prior_pool must be >= 0; got {prior_pool!r}")
 
     # ------------------------------------------------------------------ archive
 
     def _setup(self, problem, **kwargs):
         super()._setup(problem, **kwargs)
+        if self.prior is not None:
+            self.prior.bind(problem)
+            self.initialization.sampling = self.prior.initial_genomes(self.pop_size)
+            if self.prior_pool:
+                self._prior_order = self.prior.initial_genomes()
         self._queried = np.zeros(N_CELLS, dtype=bool)  # by unit (class, or genome code)
         self._arch_X = np.empty((0, problem.n_var), np.int64)
         self._arch_F = np.empty((0, problem.n_obj))
@@ -243,6 +266,9 @@ class NSGA2LocalSearch(NSGA2):
             )
             if len(off):
                 pools.append(np.asarray(off.get("X")).astype(np.int64))
+        if self.prior is not None and self.prior_pool:
+            best = self._unqueried(self._prior_order)
+            pools.append(best[: self.prior_pool])
         pool = self._unqueried(np.concatenate(pools)) if pools else np.empty((0, N_EDGES), int)
         if len(pool) < n:  # top up with random unqueried cells
             X = rng.integers(0, N_OPS, size=(4 * n + 64, N_EDGES))
@@ -274,8 +300,13 @@ class NSGA2LocalSearch(NSGA2):
         if not self.surrogate or len(self._arch_X) < 8 or n_model == 0:
             return order[:n]
         train = self._training_rows()
-        gp = HammingGP().fit(self._arch_X[train], self._arch_F[train])
-        mean, std = gp.predict(pool, return_std=True)
+        if self.prior is None:
+            gp = HammingGP().fit(self._arch_X[train], self._arch_F[train])
+            mean, std = gp.predict(pool, return_std=True)
+        else:
+            X = self._arch_X[train]
+            gp = ResidualGP().fit(X, self._arch_F[train], self.prior.values(X))
+            mean, std = gp.predict(pool, self.prior.values(pool), return_std=True)
         P = mean - self.beta * std  # (pool, n_obj)
         merged = np.vstack([self._arch_F, P])
         rank = np.empty(len(pool), dtype=np.int64)

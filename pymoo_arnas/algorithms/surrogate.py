@@ -135,4 +135,61 @@ class HammingGP:
         return mean, std[:, None] * self.scale_
 
 
-__all__ = ["HammingGP", "RidgeSurrogate", "cell_features", "hamming"]
+class ResidualGP:
+    """A linear regression on given features plus a :class:`HammingGP` of its residuals.
+
+    Each objective ``f`` is modelled as ``[1, z] @ w + g(x)``, ``w`` fitted by ridge
+    regression on the features ``z`` of each cell (e.g. the objective values of the same cell
+    in another table, see :class:`~pymoo_arnas.algorithms.prior.TransferPrior`) and ``g`` a
+    GP over the genome. What ``z`` explains is known for every cell before it is queried; the
+    GP learns only the rest.
+
+    Parameters
+    ----------
+    alpha : float
+        L2 penalty of the linear weights (not of the bias).
+    theta, noise : float
+        Of the residuals' :class:`HammingGP`.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 5, size=(30, 6))
+    >>> Z = rng.random((30, 1))
+    >>> F = 2 * Z + 0.1 * (X == 3).sum(axis=1, keepdims=True)
+    >>> model = ResidualGP().fit(X, F, Z)
+    >>> mean, std = model.predict(X, Z, return_std=True)
+    >>> mean.shape, bool(np.abs(mean - F).max() < 0.1)
+    ((30, 1), True)
+    """
+
+    def __init__(self, alpha: float = 1e-3, theta: float = 1.0, noise: float = 1e-2) -> None:
+        self.alpha = float(alpha)
+        self.gp = HammingGP(theta=theta, noise=noise)
+
+    @staticmethod
+    def _design(Z) -> np.ndarray:
+        Z = np.asarray(Z, dtype=float)
+        return np.hstack([np.ones((len(Z), 1)), Z.reshape(len(Z), -1)])
+
+    def fit(self, X, F, Z) -> "ResidualGP":
+        """Fit on genomes ``(n, 6)``, objective values ``(n, m)`` and features ``(n, k)``."""
+        A = self._design(Z)
+        F = np.asarray(F, dtype=float).reshape(len(A), -1)
+        reg = np.full(A.shape[1], self.alpha * len(A))
+        reg[0] = 0.0
+        self.coef_ = np.linalg.solve(A.T @ A + np.diag(reg), A.T @ F)  # (k + 1, m)
+        self.gp.fit(X, F - A @ self.coef_)
+        return self
+
+    def predict(self, X, Z, return_std: bool = False):
+        """Predicted mean ``(n, m)`` of genomes ``(n, 6)`` with features ``(n, k)`` (and
+        standard deviation ``(n, m)`` with ``return_std``)."""
+        trend = self._design(Z) @ self.coef_
+        if not return_std:
+            return trend + self.gp.predict(X)
+        mean, std = self.gp.predict(X, return_std=True)
+        return trend + mean, std
+
+
+__all__ = ["HammingGP", "ResidualGP", "RidgeSurrogate", "cell_features", "hamming"]
