@@ -7,17 +7,43 @@ from pymoo.core.duplicate import DuplicateElimination
 from pymoo.core.mutation import Mutation
 from pymoo.core.sampling import Sampling
 
-from pymoo_arnas.space import N_EDGES, N_OPS, isomorphism_class, validate
+from pymoo_arnas.space import (
+    N_CELLS,
+    N_EDGES,
+    N_OPS,
+    all_genomes,
+    class_of_code,
+    encode,
+    isomorphism_class,
+    validate,
+)
+
+
+def problem_units(problem, X) -> np.ndarray:
+    """The unit each genome ``(n, 6)`` counts as for ``problem`` ``(n,)``: what the problem
+    says (:meth:`CellProblem.units <pymoo_arnas.problems.base.CellProblem.units>`: the
+    isomorphism class, or the genome itself with a cost objective), else (a problem without
+    ``units``, e.g. a plain pymoo problem) the isomorphism class."""
+    units = getattr(problem, "units", None)
+    return np.asarray(units(X)) if callable(units) else isomorphism_class(X)
 
 
 class CellSampling(Sampling):
-    """Uniformly random genomes ``(n_samples, 6)``, optionally distinct up to isomorphism.
+    """Uniformly random genomes ``(n_samples, 6)``, optionally distinct units of the problem.
 
     Parameters
     ----------
     unique : bool
-        Draw cells from distinct isomorphism classes (default), as a NAS method that never
-        trains the same network twice would.
+        Draw genomes of distinct units (default), as a NAS method that never trains the same
+        network twice would: distinct isomorphism classes, or distinct genomes when the
+        problem counts genomes (a cost objective, see :func:`problem_units`).
+
+    Notes
+    -----
+    pymoo hands a sampling the problem and the algorithm at the start of every run, and a
+    duplicate elimination neither; so the sampling also binds the algorithm's
+    :class:`CellDuplicateElimination` (``by="auto"``) to the problem
+    (:func:`bind_eliminations`), before the first population's duplicates are dropped.
 
     Examples
     --------
@@ -33,19 +59,35 @@ class CellSampling(Sampling):
         self.unique = unique
 
     def _do(self, problem, n_samples, *args, random_state=None, **kwargs):
+        bind_eliminations(kwargs.get("algorithm"), problem)
         rng = random_state if random_state is not None else np.random.default_rng()
         if not self.unique:
             return rng.integers(0, N_OPS, size=(n_samples, N_EDGES))
         out, seen = [], set()
         while len(out) < n_samples:
             X = rng.integers(0, N_OPS, size=(max(2 * (n_samples - len(out)), 8), N_EDGES))
-            for x, c in zip(X, isomorphism_class(X)):
+            for x, c in zip(X, problem_units(problem, X)):
                 if c not in seen:
                     seen.add(c)
                     out.append(x)
                     if len(out) == n_samples:
                         break
         return np.array(out, dtype=np.int64)
+
+
+def bind_eliminations(algorithm, problem) -> None:
+    """Bind every :class:`CellDuplicateElimination` of a pymoo ``algorithm`` (its
+    ``eliminate_duplicates``, and those of its ``initialization`` and ``mating``: one shared
+    object in pymoo's genetic algorithms) to ``problem``; nothing for an algorithm without
+    one, or ``None``."""
+    if algorithm is None or problem is None:
+        return
+    holders = (algorithm, getattr(algorithm, "initialization", None),
+               getattr(algorithm, "mating", None))
+    for holder in holders:
+        elim = getattr(holder, "eliminate_duplicates", None)
+        if isinstance(elim, CellDuplicateElimination):
+            elim.bind(problem)
 
 
 class RandomResetMutation(Mutation):
@@ -92,18 +134,95 @@ class RandomResetMutation(Mutation):
 
 
 class CellDuplicateElimination(DuplicateElimination):
-    """Duplicate elimination by isomorphism class: two genomes of the same cell are duplicates."""
+    """Duplicate elimination by the unit a problem counts: two genomes of one unit are
+    duplicates.
+
+    The unit is the isomorphism class for accuracies (isomorphic genomes are one network),
+    and the genome itself when the problem has a cost objective (``"params"``, ``"flops"``:
+    two genomes of one class can differ in cost, see :class:`~pymoo_arnas.problems.ARNAS`).
+    Dropping by class on such a problem would keep the search from ever asking for a second
+    genome of a class it has seen, e.g. the cheaper one.
+
+    pymoo calls a duplicate elimination with populations only, never with the problem, so
+    the unit is fixed here: by the setting ``by``, or by :meth:`bind` ing a problem.
+
+    Parameters
+    ----------
+    by : {"auto", "class", "genome"} or CellProblem
+        ``"auto"`` (default): the units of the problem given to :meth:`bind`, the
+        isomorphism class until then. :class:`CellSampling` binds the algorithm's
+        elimination at the start of every run (:func:`bind_eliminations`); an algorithm
+        that samples otherwise binds it at setup;
+        ``"class"``, ``"genome"``: always that; a problem (anything with ``units(X)``, a
+        :class:`~pymoo_arnas.problems.base.CellProblem`): ``"auto"`` bound to it.
+
+    Examples
+    --------
+    >>> from pymoo.core.population import Population
+    >>> from pymoo_arnas.operators import CellDuplicateElimination
+    >>> from pymoo_arnas.problems import ARNAS
+    >>> pop = Population.new(X=np.array([[0, 0, 0, 0, 3, 0], [0, 0, 0, 0, 0, 0]]))  # isomorphic
+    >>> len(CellDuplicateElimination().do(pop))
+    1
+    >>> problem = ARNAS("cifar10", objectives=("clean", "params"))  # the genome is the unit
+    >>> len(CellDuplicateElimination(problem).do(pop)), len(CellDuplicateElimination("genome").do(pop))
+    (2, 2)
+    """
+
+    def __init__(self, by="auto") -> None:
+        super().__init__()
+        self._unit_of_code = None  # (N_CELLS,) unit of each genome code; None: the class
+        self._bound_to = None  # id() of the problem bound last
+        if isinstance(by, str) and by in ("auto", "class", "genome"):
+            self.by = by
+            if by == "genome":
+                self._unit_of_code = np.arange(N_CELLS)
+        elif callable(getattr(by, "units", None)):
+            self.by = "auto"
+            self.bind(by)
+        else:
+            raise ValueError(
+                f"by must be 'auto', 'class', 'genome' or a problem with units(X) (a "
+                f"CellProblem); got {by!r}"
+            )
+
+    def bind(self, problem) -> "CellDuplicateElimination":
+        """Drop duplicates by the units of ``problem`` from now on (with ``by="auto"``; a
+        fixed ``"class"`` or ``"genome"`` is kept). Returns ``self``.
+
+        Reads the unit of each of the 15,625 genomes once per problem
+        (:func:`problem_units`), so the elimination keeps no reference to the problem and
+        copies cheaply."""
+        if self.by == "auto" and self._bound_to != id(problem):
+            self._unit_of_code = problem_units(problem, all_genomes()).astype(np.int64)
+            self._bound_to = id(problem)
+        return self
+
+    def units(self, X) -> np.ndarray:
+        """Genomes ``(n, 6)`` -> the unit each one is compared by ``(n,)`` int64."""
+        codes = encode(X)
+        return (class_of_code() if self._unit_of_code is None else self._unit_of_code)[codes]
+
+    def __repr__(self) -> str:
+        bound = self.by == "auto" and self._unit_of_code is not None
+        return f"{type(self).__name__}(by={self.by!r}{', bound to a problem' if bound else ''})"
 
     def _do(self, pop, other, is_duplicate):
-        a = isomorphism_class(pop.get("X"))
+        a = self.units(pop.get("X"))
         if other is None:
             _, first = np.unique(a, return_index=True)
             dup = np.ones(len(a), dtype=bool)
             dup[first] = False
             is_duplicate[dup] = True
         else:
-            is_duplicate[np.isin(a, isomorphism_class(other.get("X")))] = True
+            is_duplicate[np.isin(a, self.units(other.get("X")))] = True
         return is_duplicate
 
 
-__all__ = ["CellSampling", "RandomResetMutation", "CellDuplicateElimination"]
+__all__ = [
+    "CellDuplicateElimination",
+    "CellSampling",
+    "RandomResetMutation",
+    "bind_eliminations",
+    "problem_units",
+]

@@ -75,3 +75,71 @@ def test_nsga2_with_the_cell_operators_spends_its_budget_on_distinct_cells(probl
                           mutation=RandomResetMutation(),
                           eliminate_duplicates=CellDuplicateElimination()), seed=1)
     assert again.query_log["uid"].tolist() == log["uid"].tolist()  # same seed, same run
+
+
+# two isomorphic genomes that differ in cost: the 3x3 conv on edge 1->3 is on no path
+UNUSED_CONV = np.array([[0, 0, 0, 0, 3, 0], [0, 0, 0, 0, 0, 0]])
+
+
+@pytest.fixture(scope="module")
+def cifar10_like(synthetic_table_factory):
+    """The synthetic table labelled cifar10, for the network head of the parameter count."""
+    return synthetic_table_factory(seed=0, dataset="cifar10")
+
+
+@pytest.fixture
+def by_genome(cifar10_like):
+    """Accuracies of the synthetic table and the parameter count: the genome is the unit."""
+    return ARNAS(table=cifar10_like, objectives=("clean", "params"))
+
+
+def test_elimination_drops_what_the_problem_counts(problem, by_genome):
+    pop = Population.new(X=UNUSED_CONV)
+    assert by_genome.units(UNUSED_CONV)[0] != by_genome.units(UNUSED_CONV)[1]
+    assert len(CellDuplicateElimination().do(pop)) == 1  # unbound: the class
+    assert len(CellDuplicateElimination("class").do(pop)) == 1
+    assert len(CellDuplicateElimination("genome").do(pop)) == 2
+    assert len(CellDuplicateElimination(by_genome).do(pop)) == 2
+    assert len(CellDuplicateElimination(problem).do(pop)) == 1  # accuracies only: the class
+    # a fixed setting is kept when bound; "auto" follows the last problem bound
+    assert len(CellDuplicateElimination("class").bind(by_genome).do(pop)) == 1
+    elim = CellDuplicateElimination().bind(by_genome)
+    assert len(elim.do(pop)) == 2 and len(elim.bind(problem).do(pop)) == 1
+    # against another population: the same genome is a duplicate under either unit
+    other = Population.new(X=UNUSED_CONV[1:])
+    assert CellDuplicateElimination(by_genome).do(pop, other).get("X").tolist() == [UNUSED_CONV[0].tolist()]
+    with pytest.raises(ValueError, match="'auto', 'class', 'genome' or a problem.*got 'isomorphism'"):
+        CellDuplicateElimination("isomorphism")
+
+
+def test_sampling_draws_distinct_units_of_the_problem(by_genome):
+    # units() says what the problem counts; with a cost objective, genomes
+    X = CellSampling().do(by_genome, 3000, random_state=np.random.default_rng(0)).get("X")
+    assert len(np.unique(space.encode(X))) == 3000
+    assert len(np.unique(space.isomorphism_class(X))) < 3000  # some classes twice
+
+
+def test_nsga2_with_a_cost_objective_queries_two_genomes_of_one_class(cifar10_like):
+    """The sampling binds the algorithm's elimination to the problem: with `params`, two
+    genomes of one class are two units, and one generation can ask for both; by class, no
+    population ever holds two genomes of one class."""
+    def run(elimination):
+        p = ARNAS(table=cifar10_like, objectives=("clean", "params"), budget=150)
+        res = minimize(p, NSGA2(pop_size=20, sampling=CellSampling(), crossover=UX(),
+                                mutation=RandomResetMutation(),
+                                eliminate_duplicates=elimination), seed=1,
+                       save_history=True)
+        return p, res
+
+    p, res = run(CellDuplicateElimination())
+    log, elim = p.query_log, res.algorithm.eliminate_duplicates
+    codes = space.encode(log[[f"x{i}" for i in range(6)]].to_numpy())
+    assert len(np.unique(codes)) == len(log) == p.n_unique >= 130  # each genome asked once
+    assert log["uid"].duplicated().any()  # and some class through two genomes
+    assert len(np.unique(elim.units(UNUSED_CONV))) == 2  # bound to the problem
+    generation = (log["n_evals"] - 1) // 20  # batches of 20: the first population, offspring
+    assert log.groupby(generation)["uid"].apply(lambda u: u.duplicated().any()).any()
+    _, res = run(CellDuplicateElimination("class"))
+    for pop in [e.pop for e in res.history]:
+        classes = space.isomorphism_class(pop.get("X"))
+        assert len(np.unique(classes)) == len(classes)
