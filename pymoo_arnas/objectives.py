@@ -7,6 +7,8 @@ An objective name is ``name[:arg]``:
   ``"aa_square@Linf"``...) or its short name (:data:`SHORT_NAMES`: ``"fgsm"``, ``"pgd"``,
   ``"apgd"``, ``"square"``), with its epsilon as ``arg`` (``"pgd@Linf:8"``) or, without one,
   at the epsilon the problem is given;
+- a training-free score of the untrained network (:data:`SCORES`: ``"synflow"``,
+  ``"naswot"``, ``"ntk_cond"``...), each with the sense it is optimised in;
 - any other metric a source has, as it names it (a corruption ``"fog"``, or ``"fog:3"``
   for severity 3).
 
@@ -45,6 +47,37 @@ SHORT_NAMES = {
     "autoattack": "autoattack@Linf",
 }
 """Short attack names -> the attack keys the sources use."""
+
+SCORES = {
+    "naswot": "max",
+    "synflow": "max",
+    "log_synflow": "max",
+    "ntk_min": "max",
+    "ntk_max": "max",
+    "ntk_trace": "max",
+    "ntk_cond": "min",
+    "ntk_adv_min": "max",
+    "ntk_adv_max": "max",
+    "ntk_adv_trace": "max",
+    "ntk_adv_cond": "min",
+}
+"""Training-free scores of a cell's untrained network (one value per isomorphism class, as
+shipped by :func:`pymoo_arnas.data.scores.load_scores`) -> the sense each is optimised in
+as an objective: ``"max"`` (higher is better, minimised as ``-score``) or ``"min"`` (lower
+is better, minimised as it is).
+
+- ``naswot`` (Mellor et al. 2021), ``synflow`` and ``log_synflow`` (Tanaka et al. 2020;
+  Abdelfattah et al. 2021 as a NAS proxy): higher is better, as their authors rank cells.
+- ``ntk_min``, ``ntk_adv_min``: the smallest eigenvalue of the empirical NTK on the clean
+  and the PGD batch; higher is better, as the seed paper's theory (Wu et al. 2024) bounds
+  the (robust) generalisation error by it from below.
+- ``ntk_cond``, ``ntk_adv_cond``: condition number of the NTK; lower is better (TE-NAS,
+  Chen et al. 2021: better trainability).
+- ``ntk_max``, ``ntk_trace`` and their ``_adv`` forms: the size of the kernel, taken in the
+  same sense as ``ntk_min`` (higher). No paper fixes a sense for them: on the CIFAR-10 table
+  they correlate negatively with clean accuracy (Spearman about -0.67) and weakly
+  positively with PGD accuracy at 1/255 (0.1 to 0.2).
+"""
 
 EPS_TOLERANCE = 1e-6
 """A requested epsilon matches one a source has when they differ by at most this."""
@@ -172,6 +205,7 @@ def match_epsilon(eps: float, available) -> float | None:
 __all__ = [
     "CLEAN",
     "EPS_TOLERANCE",
+    "SCORES",
     "SHORT_NAMES",
     "attack_epsilon",
     "canonical_name",

@@ -9,13 +9,14 @@ from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from pymoo_arnas import cost
 from pymoo_arnas.data.lookup import lookup
 from pymoo_arnas.data.robustness import load_robustness
+from pymoo_arnas.data.scores import align_to_table, load_scores
 from pymoo_arnas.data.table import BenchmarkTable
 from pymoo_arnas.problems.base import BUDGET_PENALTY, CellProblem, check_columns, check_settings
-from pymoo_arnas.problems.objectives import COSTS, resolve_objective
+from pymoo_arnas.problems.objectives import COSTS, SCORES, resolve_objective
 from pymoo_arnas.space import N_CELLS, N_EDGES, decode
 
-__all__ = ["ARNAS", "BUDGET_PENALTY", "COSTS", "NETWORKS", "check_columns", "check_settings",
-           "cost_of_genomes"]
+__all__ = ["ARNAS", "BUDGET_PENALTY", "COSTS", "NETWORKS", "SCORES", "check_columns",
+           "check_settings", "cost_of_genomes", "score_of_rows"]
 
 NETWORKS = {
     "cifar10": dict(n_classes=10, input_size=32),
@@ -45,12 +46,43 @@ def cost_of_genomes(name: str, dataset: str, X) -> np.ndarray:
     raise ValueError(f"unknown cost objective {name!r}; expected one of {', '.join(COSTS)}")
 
 
+def score_of_rows(names, table: BenchmarkTable) -> np.ndarray:
+    """Shipped training-free scores :data:`SCORES` ``names`` of every row (isomorphism class)
+    of ``table`` -> ``(table.n_rows, len(names))`` float64, as objectives read them.
+
+    A cell whose output ignores its input has ``naswot = -inf`` and ``ntk_cond = inf`` in the
+    shipped table; here it gets the worst finite value of the score, so that objective values
+    stay finite (pymoo's crowding distance and the hypervolume need finite values).
+
+    >>> from pymoo_arnas.data import load_robustness
+    >>> v = score_of_rows(["naswot", "ntk_cond"], load_robustness("cifar10"))
+    >>> v.shape, bool(np.isfinite(v).all())
+    ((6466, 2), True)
+    """
+    unknown = [n for n in names if n not in SCORES]
+    if unknown:
+        raise ValueError(f"unknown scores {unknown}; expected some of {', '.join(SCORES)}")
+    aligned = align_to_table(load_scores(), table)
+    out = aligned[list(names)].to_numpy(np.float64, copy=True)
+    if np.isnan(out).any():
+        raise ValueError(f"the shipped scores miss classes of the {table.source} table on "
+                         f"{table.dataset}")
+    for j, name in enumerate(names):
+        col = out[:, j]
+        finite = np.isfinite(col)
+        worst = col[finite].min() if SCORES[name] == "max" else col[finite].max()
+        col[~finite] = worst
+    return out
+
+
 class ARNAS(CellProblem):
     """Search NAS-Bench-201 cells for clean and robust accuracy, looked up in real tables.
 
     The genome is the operation on each of the 6 edges (``0 none, 1 skip_connect,
     2 nor_conv_1x1, 3 nor_conv_3x3, 4 avg_pool_3x3``); an accuracy objective is minimised
-    as ``error = 1 - accuracy``, a cost objective (``"params"``, ``"flops"``) as it is.
+    as ``error = 1 - accuracy``, a cost objective (``"params"``, ``"flops"``) as it is, a
+    training-free score as ``-score`` where higher is better and as it is where lower is
+    better (:data:`~pymoo_arnas.objectives.SCORES` gives the sense of each).
 
     Parameters
     ----------
@@ -63,7 +95,11 @@ class ARNAS(CellProblem):
         a corruption (``"fog"``: mean over severities, ``"fog:3"``: severity 3); a cost
         (:data:`COSTS`): ``"params"``, the parameter count, or ``"flops"``, the multiply-adds
         of one forward pass, of the NAS-Bench-201 network (C=16, N=5, the dataset's head and
-        input size, see :mod:`pymoo_arnas.cost`) the genome builds.
+        input size, see :mod:`pymoo_arnas.cost`) the genome builds; a training-free score
+        of the untrained network of the cell's class (:data:`SCORES`): ``"naswot"``,
+        ``"synflow"``, ``"log_synflow"``, ``"ntk_min"``, ``"ntk_cond"``... from the table
+        shipped with the package (:func:`pymoo_arnas.data.scores.load_scores`; the same for
+        every dataset), each in its own sense (:data:`pymoo_arnas.objectives.SCORES`).
     epsilon : float
         Attack strength in units of 1/255 for attack objectives without their own.
     data_dir : path, optional
@@ -92,8 +128,8 @@ class ARNAS(CellProblem):
     The counters, budget, :meth:`is_queried`, :meth:`reset` and :attr:`query_log` are those
     of :class:`~pymoo_arnas.problems.base.CellProblem`.
 
-    **The unit: a class, or a genome with a cost objective.** Accuracies belong to the
-    isomorphism class (a row of the table): isomorphic genomes are one unique cell, for the
+    **The unit: a class, or a genome with a cost objective.** Accuracies and scores belong
+    to the isomorphism class (a row of the table): isomorphic genomes are one unique cell, for the
     budget, :meth:`is_queried`, :attr:`query_log` and the exact front. Cost belongs to the
     genome: a convolution on an edge no path uses changes nothing the network computes but
     still has weights, so two genomes of one class can differ in ``params``. With a cost
@@ -121,6 +157,13 @@ class ARNAS(CellProblem):
     >>> problem.n_evals, problem.n_unique <= problem.n_evals
     (61, True)
 
+    A score is maximised by minimising its negation; :attr:`query_log` holds the score:
+
+    >>> p = ARNAS("cifar10", objectives=("clean", "synflow"))
+    >>> F = p.evaluate([[3, 3, 3, 3, 3, 3]])
+    >>> bool(F[0, 1] == -p.query_log["synflow"][0]), p.is_maximized.tolist()
+    (True, [False, True])
+
     pymoo's real-valued operators (SBX and PM, PSO, DE) need a rounding repair, since
     non-integral genomes are refused::
 
@@ -146,7 +189,7 @@ class ARNAS(CellProblem):
             table = load_robustness(dataset, data_dir=data_dir)
         objectives = check_settings(objectives, budget)
         columns = tuple(
-            name.strip() if isinstance(name, str) and name.strip() in COSTS
+            name.strip() if isinstance(name, str) and name.strip() in (*COSTS, *SCORES)
             else resolve_objective(table, name, epsilon)
             for name in objectives
         )
@@ -156,26 +199,36 @@ class ARNAS(CellProblem):
         self.table = table
         self.dataset = table.dataset
         self.epsilon = epsilon
-        costs = [c for c in columns if c in COSTS]
-        self.per_genome = bool(costs)
+        scores = [c for c in columns if c in SCORES]
+        maximized = [c for c in scores if SCORES[c] == "max"]
+        as_they_are = [c for c in columns if c in COSTS or (c in SCORES and c not in maximized)]
+        self.per_genome = any(c in COSTS for c in columns)
+        # per table row (isomorphism class): accuracies and scores
+        row_values = np.zeros((table.n_rows, len(columns)))
+        if scores:
+            row_values[:, [columns.index(c) for c in scores]] = score_of_rows(scores, table)
+        for j, c in enumerate(columns):
+            if c not in COSTS and c not in SCORES:
+                row_values[:, j] = table.values[:, table.column_index(c)]
         if self.per_genome:  # one unit per genome code
             codes = np.arange(N_CELLS)
             G = decode(codes)
             self._code_to_unit = codes.astype(np.int32)
-            self._unit_values = np.column_stack([
-                cost_of_genomes(c, table.dataset, G).astype(np.float64) if c in COSTS
-                else table.values[table.code_to_row, table.column_index(c)]
-                for c in columns
-            ])
+            self._unit_values = row_values[table.code_to_row]
+            for j, c in enumerate(columns):
+                if c in COSTS:
+                    self._unit_values[:, j] = cost_of_genomes(c, table.dataset, G)
         else:  # one unit per table row (isomorphism class)
             self._code_to_unit = table.code_to_row
-            col_idx = np.array([table.column_index(c) for c in columns], dtype=np.int64)
-            self._unit_values = np.ascontiguousarray(table.values[:, col_idx])
+            self._unit_values = row_values
         self._no_values = np.empty((len(self._unit_values), 0))
-        penalty = [self._unit_values[:, j].max() if c in COSTS else BUDGET_PENALTY
-                   for j, c in enumerate(columns)]
+        # the worst value of each objective: error 1, the largest cost, the worst score
+        penalty = [self._unit_values[:, j].max() if c in as_they_are
+                   else -self._unit_values[:, j].min() if c in maximized
+                   else BUDGET_PENALTY for j, c in enumerate(columns)]
         super().__init__(objectives, columns, budget=budget, cell_index=table.index,
-                         n_keys=len(self._unit_values), costs=costs, penalty=penalty, **kwargs)
+                         n_keys=len(self._unit_values), costs=as_they_are, maximized=maximized,
+                         penalty=penalty, **kwargs)
 
     # ------------------------------------------------------------------ lookup
 

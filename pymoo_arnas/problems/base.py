@@ -110,7 +110,8 @@ def _no_algorithm():
 class CellProblem(Problem):
     """Base class of NAS-Bench-201 cell problems: validation, counters, budget, query log.
 
-    An accuracy is minimised as ``error = 1 - accuracy``, a cost (``costs``) as it is.
+    An accuracy is minimised as ``error = 1 - accuracy``, a cost (``costs``) as it is, a
+    score where higher is better (``maximized``) as ``-score``.
 
     Parameters
     ----------
@@ -128,12 +129,15 @@ class CellProblem(Problem):
     n_keys : int
         Number of distinct keys :meth:`_keys` can return (keys are ``0..n_keys-1``).
     costs : sequence of str
-        The columns that are costs (e.g. ``"params"``), minimised as they are; every other
-        column is an accuracy.
+        The columns minimised as they are: costs (e.g. ``"params"``) and scores where lower
+        is better (``"ntk_cond"``).
+    maximized : sequence of str
+        The columns maximised, i.e. minimised as ``-value``: scores where higher is better
+        (``"synflow"``). Every column in neither is an accuracy.
     penalty : sequence of float, optional
         The objective values ``(n_obj,)`` of cells refused by the budget: the worst value of
         each objective (default :data:`BUDGET_PENALTY`, the worst error, for every one; give
-        the largest cost for a cost).
+        the largest cost for a cost, minus the smallest score for a maximised score).
     **kwargs
         Passed to :class:`pymoo.core.problem.Problem`. ``elementwise=True`` is refused: the
         budget and the query log need whole batches in this process (pymoo's elementwise
@@ -145,7 +149,9 @@ class CellProblem(Problem):
     objectives, columns, budget
         As given.
     is_cost : ndarray of bool, shape (n_obj,)
-        Which objectives are costs (minimised as they are).
+        Which objectives are minimised as they are (``costs``).
+    is_maximized : ndarray of bool, shape (n_obj,)
+        Which objectives are maximised (minimised as ``-value``, ``maximized``).
     n_evals : int
         Genomes evaluated (every row of every call, refused ones included).
     n_unique : int
@@ -162,7 +168,7 @@ class CellProblem(Problem):
 
     def __init__(self, objectives, columns, budget: int | None = None,
                  cell_index: CellIndex | None = None, n_keys: int = 0, costs=(),
-                 penalty=None, **kwargs):
+                 maximized=(), penalty=None, **kwargs):
         if kwargs.get("elementwise"):
             raise ValueError(
                 f"{type(self).__name__} evaluates whole batches and does not take "
@@ -176,6 +182,10 @@ class CellProblem(Problem):
         self._cell_index = CellIndex.from_graph() if cell_index is None else cell_index
         self._n_keys = int(n_keys)
         self.is_cost = np.array([c in tuple(costs) for c in self.columns], dtype=bool)
+        self.is_maximized = np.array([c in tuple(maximized) for c in self.columns], dtype=bool)
+        both = [c for c, a, b in zip(self.columns, self.is_cost, self.is_maximized) if a and b]
+        if both:
+            raise ValueError(f"columns {both} are given as both costs and maximized")
         self._penalty = np.full(len(self.columns), BUDGET_PENALTY) if penalty is None else \
             np.asarray(penalty, dtype=float).reshape(len(self.columns))
         super().__init__(n_var=N_EDGES, n_obj=len(self.columns), xl=0, xu=N_OPS - 1, vtype=int,
@@ -310,11 +320,12 @@ class CellProblem(Problem):
 
     def errors(self, values: np.ndarray) -> np.ndarray:
         """Metric values ``(m, n_obj)`` (as :attr:`query_log` holds them) -> the minimised
-        objectives ``(m, n_obj)``: ``1 - value`` for an accuracy, the value itself for a cost."""
+        objectives ``(m, n_obj)``: ``1 - value`` for an accuracy, the value itself for a cost,
+        ``-value`` for a maximised score."""
         values = np.asarray(values, dtype=float)
-        if not self.is_cost.any():
+        if not (self.is_cost.any() or self.is_maximized.any()):
             return 1.0 - values
-        return np.where(self.is_cost, values, 1.0 - values)
+        return np.where(self.is_cost, values, np.where(self.is_maximized, -values, 1.0 - values))
 
     def _start_run(self, algorithm) -> None:
         """Reset when ``algorithm`` starts a run after an earlier, finished run (see :meth:`reset`)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pymoo_arnas.data.table import BenchmarkTable
 from pymoo_arnas.objectives import (
+    SCORES,
     SHORT_NAMES,
     attack_epsilon,
     canonical_name,
@@ -17,7 +18,7 @@ from pymoo_arnas.objectives import (
     split_objective,
 )
 
-__all__ = ["COSTS", "SHORT_NAMES", "resolve_objective", "valid_choices"]
+__all__ = ["COSTS", "SCORES", "SHORT_NAMES", "resolve_objective", "valid_choices"]
 
 COSTS = ("params", "flops")
 """Cost objectives of :class:`~pymoo_arnas.problems.ARNAS`: parameters and FLOPs of the
@@ -41,6 +42,7 @@ def valid_choices(table: BenchmarkTable) -> str:
     if table.aliases:
         parts.append("aliases: " + ", ".join(table.aliases))
     parts.append("costs of the network: " + ", ".join(COSTS))
+    parts.append("training-free scores: " + ", ".join(SCORES))
     return "; ".join(parts)
 
 
