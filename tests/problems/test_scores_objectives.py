@@ -128,3 +128,15 @@ def test_an_unknown_objective_lists_the_scores(table10):
         ARNAS(table=table10, objectives=("clean", "zen_score"))
     with pytest.raises(ValueError, match="name the same table column twice"):
         ARNAS(table=table10, objectives=("synflow", " synflow"))
+
+
+@pytest.mark.parametrize("objectives", [("clean", "synflow"), ("pgd@Linf", "naswot", "params")])
+def test_metrics_read_scores_in_their_sense(table10, objectives):
+    from pymoo_arnas.experiments.metrics import convergence
+
+    p = ARNAS(table=table10, objectives=objectives, epsilon=1.0)
+    p.evaluate(G[:40])  # some cells off the front first
+    assert convergence(p).iloc[-1]["nhv"] < 1.0
+    p.evaluate(p.pareto_set())
+    last = convergence(p).iloc[-1]
+    assert last["nhv"] == pytest.approx(1.0) and last["share"] == 1.0
