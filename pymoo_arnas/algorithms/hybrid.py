@@ -29,7 +29,6 @@ from pymoo.core.population import Population
 from pymoo.operators.crossover.ux import UX
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from pymoo_arnas.algorithms.prior import TransferPrior
 from pymoo_arnas.algorithms.surrogate import HammingGP, ResidualGP
 from pymoo_arnas.operators.classic import (
     CellDuplicateElimination,
@@ -139,7 +138,7 @@ class NSGA2LocalSearch(NSGA2):
         beta: float = 1.0,
         max_train: int = 400,
         prior=None,
-        prior_pool: int = 0,
+        prior_pool: int = 20,
         **kwargs,
     ):
         removed = sorted(_REMOVED & set(kwargs))
@@ -168,8 +167,10 @@ class NSGA2LocalSearch(NSGA2):
             )
         if not 0.0 <= self.explore <= 1.0:
             raise ValueError(f"explore must be a share in [0, 1]; got {explore!r}")
-        if prior is not None and not isinstance(prior, TransferPrior):
-            prior = TransferPrior(prior)
+        if prior is not None:
+            from pymoo_arnas.algorithms.prior import TransferPrior
+
+            prior = prior if isinstance(prior, TransferPrior) else TransferPrior(prior)
         self.prior = prior
         self.prior_pool = int(prior_pool)
         if self.prior_pool < 0:
@@ -305,8 +306,8 @@ class NSGA2LocalSearch(NSGA2):
             mean, std = gp.predict(pool, return_std=True)
         else:
             X = self._arch_X[train]
-            gp = ResidualGP().fit(X, self._arch_F[train], self.prior.values(X))
-            mean, std = gp.predict(pool, self.prior.values(pool), return_std=True)
+            gp = ResidualGP().fit(X, self._arch_F[train], self.prior.features(X))
+            mean, std = gp.predict(pool, self.prior.features(pool), return_std=True)
         P = mean - self.beta * std  # (pool, n_obj)
         merged = np.vstack([self._arch_F, P])
         rank = np.empty(len(pool), dtype=np.int64)

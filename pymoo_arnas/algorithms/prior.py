@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
+from pymoo_arnas.algorithms.hybrid import NSGA2LocalSearch
 from pymoo_arnas.algorithms.registry import AlgorithmRecord, register
 from pymoo_arnas.space import N_CELLS, decode, encode, representative_codes
 
@@ -53,6 +54,11 @@ class TransferPrior:
         the target problem's own objectives; an ARNAS source brings its own).
     epsilon : float
         Attack strength for objectives without their own (as :class:`ARNAS` takes it).
+    features : sequence of str, optional
+        More objectives of the source table given to the surrogate beside the source's values
+        of the target's objectives (:meth:`features`), e.g. ``("fgsm", "pgd", "apgd",
+        "square")``: how a cell fares under other attacks in the source says what kind of
+        cell it is.
 
     Notes
     -----
@@ -61,9 +67,11 @@ class TransferPrior:
     and would be no transfer; they are allowed (the prior is then exact for them).
     """
 
-    def __init__(self, source, objectives=None, epsilon: float | None = 1.0) -> None:
+    def __init__(self, source, objectives=None, epsilon: float | None = 1.0,
+                 features=None) -> None:
         self.source = source
         self.objectives = None if objectives is None else tuple(objectives)
+        self.extra = () if features is None else tuple(features)
         self.epsilon = epsilon
         self.problem_ = None
         self.F_ = None  # (N_CELLS, n_obj) source errors per genome code
@@ -79,6 +87,11 @@ class TransferPrior:
         from pymoo_arnas.problems import ARNAS
 
         src = self.source
+        if src is None:
+            raise ValueError(
+                "no transfer prior given: pass prior= a dataset name (e.g. 'cifar10' for the "
+                "same objectives on its table), an ARNAS problem or a BenchmarkTable other "
+                "than the problem's own")
         if isinstance(src, ARNAS):
             if self.objectives is not None and tuple(self.objectives) != src.objectives:
                 raise ValueError(
@@ -123,6 +136,13 @@ class TransferPrior:
         F = source.evaluate(decode(np.arange(N_CELLS)))
         self.problem_ = source
         self.F_ = np.asarray(F, dtype=float)
+        Z = [self.F_]
+        if self.extra:
+            from pymoo_arnas.problems import ARNAS
+
+            more = ARNAS(source.dataset, self.extra, epsilon=self.epsilon, table=source.table)
+            Z.append(np.asarray(more.evaluate(decode(np.arange(N_CELLS))), dtype=float))
+        self.Z_ = np.hstack(Z)
         return self
 
     # ------------------------------------------------------------------ use
@@ -135,6 +155,12 @@ class TransferPrior:
         """The source's objective values ``(n, n_obj)`` of genomes ``(n, 6)``."""
         self._check_bound()
         return self.F_[encode(np.atleast_2d(np.asarray(X, dtype=np.int64)))]
+
+    def features(self, X) -> np.ndarray:
+        """Surrogate features ``(n, n_obj + len(features))`` of genomes ``(n, 6)``: the
+        source's values of the target's objectives, then of the extra ``features``."""
+        self._check_bound()
+        return self.Z_[encode(np.atleast_2d(np.asarray(X, dtype=np.int64)))]
 
     def initial_genomes(self, n: int | None = None) -> np.ndarray:
         """``n`` genomes ``(n, 6)`` of distinct isomorphism classes (default: one of every
@@ -153,16 +179,21 @@ class TransferPrior:
         return decode(np.asarray(out[:n], dtype=np.int64))
 
 
-def nsga2_cat_prior(prior=None, pop_size: int = 20, **kwargs):
+def nsga2_cat_prior(prior=None, pop_size: int = 20, features=None, **kwargs):
     """``nsga2-cat`` with a transfer prior (:class:`NSGA2LocalSearch` with ``prior=``).
 
     ``prior``: a :class:`TransferPrior`, or what it takes as its source (a dataset name such
     as ``"cifar10"`` for the same objectives on that dataset's table, an ARNAS problem, a
-    BenchmarkTable)."""
-    if prior is None:
-        raise ValueError("nsga2-cat-prior needs a prior: get_algorithm('nsga2-cat-prior', "
-                         "prior='cifar10') (another table than the problem's)")
-    from pymoo_arnas.algorithms.hybrid import NSGA2LocalSearch
+    BenchmarkTable); ``features``: its extra surrogate features (a sequence or a
+    comma-separated string of objectives of the source table). Without a prior the
+    algorithm is built, but refuses to run (there is no default source: it must be
+    chosen)."""
+    if isinstance(features, str):
+        features = [f for f in features.split(",") if f]
+    if not isinstance(prior, TransferPrior):
+        prior = TransferPrior(prior, features=features)
+    elif features:
+        raise ValueError("give features= to the TransferPrior itself, not beside it")
 
     return NSGA2LocalSearch(pop_size=pop_size, prior=prior, **kwargs)
 
