@@ -290,3 +290,25 @@ def test_bench_cli_stops_in_one_line_when_the_model_cannot_be_reached(tmp_path, 
     assert rc == 1 and err.count("\n") == 1
     assert err.startswith("arnas bench: error: LLMUnreachable:") and "cannot be reached" in err
     assert [p.parent.name for p in tmp_path.glob("runs/*/*/*.parquet")] == ["random"]
+
+
+def test_front_printer_reads_costs_and_scores_in_their_sense():
+    """Given the problem, params are minimised and shown as they are, synflow maximised."""
+    from pymoo_arnas.cli.fronts import print_fronts
+    from pymoo_arnas.problems import ARNAS
+
+    problem = ARNAS("cifar10", ("clean", "params"))
+    G = np.array([[3, 3, 3, 3, 3, 3], [2, 2, 2, 2, 2, 2], [0, 0, 0, 0, 0, 0], [3, 3, 3, 3, 3, 2]])
+    problem.evaluate(G)
+    buf = io.StringIO()
+    print_fronts(problem.query_log, problem.columns, problem=problem, file=buf)
+    F = problem.evaluate(G)
+    nd = ~((F[:, None] <= F[None]).all(axis=2) & (F[:, None] < F[None]).any(axis=2)).any(axis=0)
+    assert f"Found front ({nd.sum()} cells" in buf.getvalue() and "params %" not in buf.getvalue()
+    assert str(float(F[nd, 1].min())) in buf.getvalue().split()  # the smallest network is on it
+    one = ARNAS("cifar10", ("synflow",))
+    one.evaluate(G)
+    buf = io.StringIO()
+    print_fronts(one.query_log, one.columns, exact=one.exact_front(), problem=one, file=buf)
+    best = one.query_log["synflow"].max()
+    assert f"best found {best:.6g} vs optimum" in buf.getvalue()

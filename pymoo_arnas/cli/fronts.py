@@ -3,6 +3,8 @@
 Used by ``arnas search`` (table problems, whose exact front is known) and ``arnas live``
 (no exact front: the found front alone). With one objective there is no front: the best
 cell found is printed beside the optimum, with the regret and whether it was found.
+Given the ``problem``, objectives are read in its sense (``problem.errors``): accuracies in
+%, costs (``params``) and scores (``synflow``) as they are; without it, all are accuracies.
 
 Examples
 --------
@@ -24,25 +26,47 @@ import pandas as pd
 from pymoo_arnas.space import to_arch_str
 
 
-def front_table(acc: np.ndarray, columns, archs=None) -> pd.DataFrame:
-    """Accuracies ``(n, m)`` in [0, 1] as a table in %, best first in the first objective.
+def _accuracy_errors(values: np.ndarray) -> np.ndarray:
+    return 1.0 - np.asarray(values, dtype=float)
 
-    ``archs`` (``n`` strings) adds an ``arch`` column.
+
+def _senses(problem, n: int):
+    """``(errors, percent)``: the problem's values -> minimised objectives, and which of its
+    ``n`` objectives are accuracies (shown in %); all accuracies without a problem."""
+    if problem is None:
+        return _accuracy_errors, np.ones(n, dtype=bool)
+    percent = ~np.asarray(problem.is_cost, dtype=bool)
+    percent &= ~np.asarray(getattr(problem, "is_maximized", np.zeros(n, bool)), dtype=bool)
+    return problem.errors, percent
+
+
+def front_table(acc: np.ndarray, columns, archs=None, percent=None, errors=None) -> pd.DataFrame:
+    """Values ``(n, m)`` as a table, best first in the first objective: accuracies (in [0, 1])
+    in %, the columns where ``percent`` (``(m,)`` bool, default all) is False as they are.
+
+    ``archs`` (``n`` strings) adds an ``arch`` column; ``errors`` (values -> minimised
+    objectives, default ``1 - value``) orders the rows.
     """
-    df = pd.DataFrame(np.round(100 * np.asarray(acc, dtype=float), 1),
-                      columns=[f"{c} %" for c in columns])
+    acc = np.asarray(acc, dtype=float).reshape(len(acc), len(columns))
+    percent = np.ones(len(columns), bool) if percent is None else np.asarray(percent, bool)
+    shown = np.where(percent, np.round(100 * acc, 1), acc)
+    df = pd.DataFrame(shown, columns=[f"{c} %" if pc else c for c, pc in zip(columns, percent)])
     if archs is not None:
         df["arch"] = list(archs)
-    return df.sort_values(df.columns[0], ascending=False, kind="stable").reset_index(drop=True)
+    key = (_accuracy_errors if errors is None else errors)(acc)[:, 0] if len(acc) else []
+    order = np.argsort(key, kind="stable")
+    return df.iloc[order].reset_index(drop=True)
 
 
-def found_front(query_log: pd.DataFrame, columns) -> pd.DataFrame:
-    """The non-dominated rows (accuracies maximised) of a query log, in log order."""
+def found_front(query_log: pd.DataFrame, columns, errors=None) -> pd.DataFrame:
+    """The non-dominated rows of a query log, in log order; ``errors`` turns the values into
+    minimised objectives (default ``1 - value``: accuracies maximised)."""
     from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
     if len(query_log) == 0:
         return query_log
-    F = 1.0 - query_log[list(columns)].to_numpy(dtype=float)
+    F = (_accuracy_errors if errors is None else errors)(
+        query_log[list(columns)].to_numpy(dtype=float))
     rows = NonDominatedSorting().do(F, only_non_dominated_front=True)
     return query_log.iloc[np.sort(rows)]
 
@@ -52,7 +76,7 @@ def _archs(log: pd.DataFrame) -> list:
 
 
 def print_fronts(query_log: pd.DataFrame, columns, exact: pd.DataFrame | None = None,
-                 file=None) -> None:
+                 file=None, problem=None) -> None:
     """Print the found front of ``query_log`` and, when given, the ``exact`` front beside it.
 
     Parameters
@@ -67,26 +91,32 @@ def print_fronts(query_log: pd.DataFrame, columns, exact: pd.DataFrame | None = 
         regret of the best cell found and whether the optimum was found.
     file : file, optional
         Default ``sys.stdout``.
+    problem : CellProblem, optional
+        Reads the objectives in its sense (``errors``, ``is_cost``, ``is_maximized``);
+        without it every column is an accuracy.
     """
     file = sys.stdout if file is None else file
     columns = list(columns)
     pd.set_option("display.width", 200)
     pd.set_option("display.max_colwidth", 100)
+    errors, percent = _senses(problem, len(columns))
     if len(columns) == 1:
-        _print_single(query_log, columns[0], exact, file)
+        _print_single(query_log, columns[0], exact, file, errors, bool(percent[0]))
         return
-    found = found_front(query_log, columns)
+    found = found_front(query_log, columns, errors)
     print(f"Found front ({len(found)} cells, accuracy in %):", file=file)
-    print(front_table(found[columns].to_numpy(), columns, _archs(found)).to_string(), file=file)
+    print(front_table(found[columns].to_numpy(), columns, _archs(found), percent, errors)
+          .to_string(), file=file)
     if exact is None:
         return
     exact = exact.drop_duplicates(subset=columns)
     print(f"\nExact front of the table ({len(exact)} points):", file=file)
-    print(front_table(exact[columns].to_numpy(), columns).to_string(), file=file)
+    print(front_table(exact[columns].to_numpy(), columns, None, percent, errors).to_string(),
+          file=file)
     from pymoo_arnas.experiments.metrics import FrontReference
 
-    ref = FrontReference(1.0 - exact[columns].to_numpy(dtype=float))
-    F = 1.0 - query_log[columns].to_numpy(dtype=float)
+    ref = FrontReference(errors(exact[columns].to_numpy(dtype=float)))
+    F = errors(query_log[columns].to_numpy(dtype=float))
     n_hit, n_exact = ref.found(F), len(ref.front)
     print(
         f"\nexact-front points found: {n_hit} of {n_exact} ({100 * n_hit / n_exact:.0f}%), "
@@ -95,25 +125,31 @@ def print_fronts(query_log: pd.DataFrame, columns, exact: pd.DataFrame | None = 
     )
 
 
-def _print_single(query_log, column, exact, file) -> None:
+def _print_single(query_log, column, exact, file, errors=_accuracy_errors,
+                  percent: bool = True) -> None:
     if len(query_log) == 0:
         print("No cell was queried.", file=file)
         return
-    best_row = query_log.iloc[[int(np.argmax(query_log[column].to_numpy()))]]
+    f = errors(query_log[[column]].to_numpy(dtype=float))[:, 0]
+    best_row = query_log.iloc[[int(np.argmin(f))]]
     best = float(best_row[column].iloc[0])
-    print(f"Best cell found ({column}, accuracy in %):", file=file)
-    print(front_table(best_row[[column]].to_numpy(), [column], _archs(best_row)).to_string(),
-          file=file)
+    print(f"Best cell found ({column}{', accuracy in %' if percent else ''}):", file=file)
+    print(front_table(best_row[[column]].to_numpy(), [column], _archs(best_row), [percent],
+                      errors).to_string(), file=file)
     if exact is None or len(exact) == 0:
         return
-    optimum = float(exact[column].max())
-    n_opt = len(exact[np.round(exact[column], 9) >= np.round(optimum, 9)])
-    hit = round(best, 9) >= round(optimum, 9)
-    print(f"\nOptimum of the table: {100 * optimum:.2f}% ({n_opt} cell{'s' * (n_opt != 1)})",
-          file=file)
-    print(f"\nbest found {100 * best:.2f}% vs optimum {100 * optimum:.2f}%: regret "
-          f"{100 * (optimum - best):.2f} points, optimum found: {'yes' if hit else 'no'}",
-          file=file)
+    fx = errors(exact[[column]].to_numpy(dtype=float))[:, 0]
+    optimum = float(exact[column].iloc[int(np.argmin(fx))])
+    n_opt = int((np.round(fx, 9) <= np.round(fx.min(), 9)).sum())
+    hit = round(float(f.min()), 9) <= round(float(fx.min()), 9)
+    regret = float(f.min() - fx.min())  # >= 0, in the objective's own units
+    if percent:
+        shown = (f"{100 * optimum:.2f}%", f"{100 * best:.2f}%", f"{100 * regret:.2f} points")
+    else:
+        shown = (f"{optimum:.6g}", f"{best:.6g}", f"{regret:.6g}")
+    print(f"\nOptimum of the table: {shown[0]} ({n_opt} cell{'s' * (n_opt != 1)})", file=file)
+    print(f"\nbest found {shown[1]} vs optimum {shown[0]}: regret {shown[2]}, "
+          f"optimum found: {'yes' if hit else 'no'}", file=file)
 
 
 __all__ = ["found_front", "front_table", "print_fronts"]

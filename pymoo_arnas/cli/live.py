@@ -166,5 +166,5 @@ def run(args) -> int:
     print(f"{problem!r}, algorithm {args.algorithm}, seed {args.seed}, store {problem.store.path}")
     print(f"evaluations {problem.n_evals}, unique cells {problem.n_unique}, "
           f"trained now {problem.n_trained}\n")
-    print_fronts(log, problem.columns)
+    print_fronts(log, problem.columns, problem=problem)
     return 0

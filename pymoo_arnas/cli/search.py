@@ -108,5 +108,5 @@ def run(args) -> int:
 
     print(f"{problem!r}, algorithm {args.algorithm}, seed {args.seed}")
     print(f"evaluations {problem.n_evals}, unique queries {problem.n_unique}\n")
-    print_fronts(problem.query_log, problem.columns, problem.exact_front())
+    print_fronts(problem.query_log, problem.columns, problem.exact_front(), problem=problem)
     return 0
