@@ -103,6 +103,13 @@ class RandomResetMutation(Mutation):
         Change at least one edge of every mutated genome (default), so a mutation never
         returns its parent unchanged.
 
+    Notes
+    -----
+    Like :class:`CellSampling`, it binds the algorithm's :class:`CellDuplicateElimination`
+    to the problem pymoo hands it (:func:`bind_eliminations`), so the offspring are
+    compared by the problem's units also when the first population came from elsewhere
+    (e.g. fixed genomes).
+
     Examples
     --------
     >>> from pymoo_arnas.operators import RandomResetMutation
@@ -117,6 +124,7 @@ class RandomResetMutation(Mutation):
         self.at_least_one = at_least_one
 
     def _do(self, problem, X, *args, random_state=None, **kwargs):
+        bind_eliminations(kwargs.get("algorithm"), problem)  # as CellSampling does
         rng = random_state if random_state is not None else np.random.default_rng()
         X = validate(X)
         n = len(X)
@@ -150,9 +158,9 @@ class CellDuplicateElimination(DuplicateElimination):
     ----------
     by : {"auto", "class", "genome"} or CellProblem
         ``"auto"`` (default): the units of the problem given to :meth:`bind`, the
-        isomorphism class until then. :class:`CellSampling` binds the algorithm's
-        elimination at the start of every run (:func:`bind_eliminations`); an algorithm
-        that samples otherwise binds it at setup;
+        isomorphism class until then. :class:`CellSampling` and
+        :class:`RandomResetMutation` bind the algorithm's elimination to the problem pymoo
+        hands them (:func:`bind_eliminations`); with other operators, bind it yourself;
         ``"class"``, ``"genome"``: always that; a problem (anything with ``units(X)``, a
         :class:`~pymoo_arnas.problems.base.CellProblem`): ``"auto"`` bound to it.
 

@@ -143,3 +143,12 @@ def test_nsga2_with_a_cost_objective_queries_two_genomes_of_one_class(cifar10_li
     for pop in [e.pop for e in res.history]:
         classes = space.isomorphism_class(pop.get("X"))
         assert len(np.unique(classes)) == len(classes)
+
+
+def test_the_mutation_binds_the_elimination_when_the_first_population_is_given(cifar10_like):
+    p = ARNAS(table=cifar10_like, objectives=("clean", "params"), budget=60)
+    start = CellSampling().do(p, 20, random_state=np.random.default_rng(0)).get("X")
+    res = minimize(p, NSGA2(pop_size=20, sampling=start, crossover=UX(),
+                            mutation=RandomResetMutation(),
+                            eliminate_duplicates=CellDuplicateElimination()), seed=0)
+    assert len(np.unique(res.algorithm.eliminate_duplicates.units(UNUSED_CONV))) == 2
