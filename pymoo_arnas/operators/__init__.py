@@ -1,6 +1,12 @@
 """pymoo operators for NAS-Bench-201 genomes: classic ones and LLM-driven ones."""
 
-from pymoo_arnas.operators.classic import CellDuplicateElimination, CellSampling, RandomResetMutation
+from pymoo_arnas.operators.classic import (
+    CellDuplicateElimination,
+    CellSampling,
+    RandomResetMutation,
+    bind_eliminations,
+    problem_units,
+)
 from pymoo_arnas.operators.llm import LLMMutation, LLMOperatorStats, LLMSampling, llm_summary
 
 __all__ = [
@@ -10,5 +16,7 @@ __all__ = [
     "LLMOperatorStats",
     "LLMSampling",
     "RandomResetMutation",
+    "bind_eliminations",
     "llm_summary",
+    "problem_units",
 ]

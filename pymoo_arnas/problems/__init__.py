@@ -8,6 +8,7 @@ it and implements only the lookup of a batch.
 from pymoo_arnas.problems.arnas import ARNAS
 from pymoo_arnas.problems.base import CellProblem
 from pymoo_arnas.problems.live import ARNASLive  # torch is imported only when training
-from pymoo_arnas.problems.objectives import COSTS, SHORT_NAMES, resolve_objective
+from pymoo_arnas.problems.objectives import COSTS, SCORES, SHORT_NAMES, resolve_objective
 
-__all__ = ["ARNAS", "ARNASLive", "COSTS", "CellProblem", "SHORT_NAMES", "resolve_objective"]
+__all__ = ["ARNAS", "ARNASLive", "COSTS", "CellProblem", "SCORES", "SHORT_NAMES",
+           "resolve_objective"]
