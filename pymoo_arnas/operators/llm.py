@@ -56,7 +56,7 @@ from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from pymoo_arnas.llm.base import LLMClient, LLMError, LLMFatalError
 from pymoo_arnas.llm.parsing import parse_cells
 from pymoo_arnas.llm.prompts import PromptContext, PromptTemplate, answer_schema
-from pymoo_arnas.operators.classic import CellSampling, RandomResetMutation
+from pymoo_arnas.operators.classic import CellSampling, RandomResetMutation, bind_eliminations
 from pymoo_arnas.space import N_EDGES, isomorphism_class, validate
 
 log = logging.getLogger(__name__)
@@ -373,6 +373,7 @@ class LLMSampling(_LLMProposer, Sampling):
         self.share = float(share)
 
     def _do(self, problem, n_samples, *args, random_state=None, algorithm=None, **kwargs):
+        bind_eliminations(algorithm, problem)  # the run's duplicates: what the problem counts
         if (isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer))
                 or n_samples < 1):
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
@@ -453,6 +454,7 @@ class LLMMutation(_LLMProposer, Mutation):
         self.share = float(share)
 
     def _do(self, problem, X, *args, random_state=None, algorithm=None, **kwargs):
+        bind_eliminations(algorithm, problem)
         rng = random_state if random_state is not None else np.random.default_rng()
         X = validate(X)
         n = len(X)

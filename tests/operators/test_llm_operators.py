@@ -195,3 +195,18 @@ def test_llm_summary_lists_operators_and_backend_once(problem):
                                                   "Scripted(model='scripted')"]
     assert "2 calls" in lines[3]
     assert llm_summary(NSGA2(pop_size=4)) == ""
+
+
+def test_llm_operators_bind_the_elimination_to_a_cost_problem(synthetic_table_factory):
+    """With a cost objective the genome is the unit: the LLM operators bind the run's
+    duplicate elimination to the problem as the classic ones do."""
+    from pymoo_arnas.operators import CellDuplicateElimination
+
+    table = synthetic_table_factory(seed=0, dataset="cifar10")  # cifar10: the network's head
+    p = ARNAS(table=table, objectives=("clean", "params"), budget=40)
+    llm = Scripted(default="[[0, 0, 0, 0, 3, 0], [0, 0, 0, 0, 0, 0]]")
+    res = minimize(p, NSGA2(pop_size=10, sampling=LLMSampling(llm), crossover=UX(),
+                            mutation=LLMMutation(llm),
+                            eliminate_duplicates=CellDuplicateElimination()), seed=0)
+    unused_conv = np.array([[0, 0, 0, 0, 3, 0], [0, 0, 0, 0, 0, 0]])
+    assert len(np.unique(res.algorithm.eliminate_duplicates.units(unused_conv))) == 2
