@@ -28,11 +28,20 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from pymoo_arnas.experiments.problems import DATASETS, SUITES, parse_problem  # noqa: E402
+from pymoo_arnas.experiments.problems import (  # noqa: E402
+    ATTACKS,
+    DATASETS,
+    SUITES,
+    parse_problem,
+)
 from pymoo_arnas.experiments.runner import summarize, sweep  # noqa: E402
 
 PRIOR_OF = {"cifar10": "cifar100", "cifar100": "cifar10"}
 """Target dataset -> the dataset whose table is its prior."""
+
+PRIOR_PARAMS = {"features": ",".join(("clean",) + ATTACKS)}
+"""The measured configuration: the source's clean and every attack's values as surrogate
+features (each source column says what kind of cell it is)."""
 
 CHECKPOINTS = (100, 200, 300)
 
@@ -45,7 +54,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=Path("results/bench_transfer"))
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--params", default="{}",
-                    help="JSON of extra nsga2-cat-prior parameters (tuning)")
+                    help="JSON of nsga2-cat-prior parameters over PRIOR_PARAMS (tuning)")
     args = ap.parse_args(argv)
     try:
         extra = json.loads(args.params)
@@ -62,7 +71,8 @@ def main(argv=None) -> int:
     for dataset in DATASETS:
         problems = [p for p in SUITES["bi"] if parse_problem(p)[0] == dataset]
         frames.append(sweep(problems, ["nsga2-cat-prior"], seeds, args.budget,
-                            args.out / "prior", params={"prior": PRIOR_OF[dataset], **extra},
+                            args.out / "prior", params={"prior": PRIOR_OF[dataset], **PRIOR_PARAMS,
+                                    **extra},
                             workers=args.workers))
     runs = pd.concat(frames, ignore_index=True)
     summary = summarize(runs, [c for c in CHECKPOINTS if c <= args.budget])

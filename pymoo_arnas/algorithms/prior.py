@@ -6,7 +6,9 @@ the CIFAR-10 accuracies when searching CIFAR-100 for the same objectives). The s
 ``nsga2-cat-prior``) uses it twice:
 
 - its first population is the source's best cells: the source's Pareto fronts, best first
-  (:meth:`TransferPrior.initial_genomes`);
+  (:meth:`TransferPrior.initial_genomes`), and every generation the source's best cells not
+  yet queried join the candidate pool (``prior_pool``; ranked by the fronts of every
+  feature, so cells strong under another attack in the source are tried too);
 - its surrogate is fitted on the residuals of a linear regression of each objective on the
   source's values of the same cell (:class:`~pymoo_arnas.algorithms.surrogate.PriorGP`), so
   what the target shares with the source is known before the first query and the GP learns
@@ -162,14 +164,15 @@ class TransferPrior:
         self._check_bound()
         return self.Z_[encode(np.atleast_2d(np.asarray(X, dtype=np.int64)))]
 
-    def initial_genomes(self, n: int | None = None) -> np.ndarray:
+    def initial_genomes(self, n: int | None = None, features: bool = False) -> np.ndarray:
         """``n`` genomes ``(n, 6)`` of distinct isomorphism classes (default: one of every
-        class): the source's Pareto fronts, best first (in a front, by the first
+        class): the source's Pareto fronts of the target's objectives (with ``features``:
+        of every feature, :meth:`features`), best first (in a front, by the first
         objective)."""
         self._check_bound()
         codes = representative_codes()
         n = len(codes) if n is None else int(n)
-        F = self.F_[codes]
+        F = (self.Z_ if features else self.F_)[codes]
         out = []
         for front in NonDominatedSorting().do(F, n_stop_if_ranked=n):
             front = front[np.lexsort(F[front].T[::-1])]
@@ -185,9 +188,11 @@ def nsga2_cat_prior(prior=None, pop_size: int = 20, features=None, **kwargs):
     ``prior``: a :class:`TransferPrior`, or what it takes as its source (a dataset name such
     as ``"cifar10"`` for the same objectives on that dataset's table, an ARNAS problem, a
     BenchmarkTable); ``features``: its extra surrogate features (a sequence or a
-    comma-separated string of objectives of the source table). Without a prior the
-    algorithm is built, but refuses to run (there is no default source: it must be
-    chosen)."""
+    comma-separated string of objectives of the source table). With a prior the
+    unscreened share ``explore`` defaults to 0 (measured: 0.977 vs 0.972 mean nHV on the
+    tuning seeds). Without a prior the algorithm is built, but refuses to run (there is no
+    default source: it must be chosen)."""
+    kwargs.setdefault("explore", 0.0)
     if isinstance(features, str):
         features = [f for f in features.split(",") if f]
     if not isinstance(prior, TransferPrior):

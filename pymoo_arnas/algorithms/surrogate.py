@@ -167,13 +167,17 @@ class ResidualGP:
         self.alpha = float(alpha)
         self.gp = HammingGP(theta=theta, noise=noise)
 
-    @staticmethod
-    def _design(Z) -> np.ndarray:
+    def _design(self, Z) -> np.ndarray:
         Z = np.asarray(Z, dtype=float)
-        return np.hstack([np.ones((len(Z), 1)), Z.reshape(len(Z), -1)])
+        Z = (Z.reshape(len(Z), -1) - self.zmean_) / self.zscale_
+        return np.hstack([np.ones((len(Z), 1)), Z])
 
     def fit(self, X, F, Z) -> "ResidualGP":
-        """Fit on genomes ``(n, 6)``, objective values ``(n, m)`` and features ``(n, k)``."""
+        """Fit on genomes ``(n, 6)``, objective values ``(n, m)`` and features ``(n, k)``
+        (standardised on these cells)."""
+        Z = np.asarray(Z, dtype=float).reshape(len(Z), -1)
+        self.zmean_ = Z.mean(axis=0)
+        self.zscale_ = Z.std(axis=0) + 1e-12
         A = self._design(Z)
         F = np.asarray(F, dtype=float).reshape(len(A), -1)
         reg = np.full(A.shape[1], self.alpha * len(A))

@@ -39,7 +39,7 @@ def test_prior_values_are_the_source_tables_errors(target):
     X = np.random.default_rng(0).integers(0, 5, size=(50, 6))
     np.testing.assert_allclose(prior.values(X), source.evaluate(X))
     assert prior.features(X).shape == (50, 2)
-    more = TransferPrior("cifar10", features=("fgsm", "square")).bind(target)
+    more = TransferPrior("cifar10", features=("fgsm", "square")).bind(target)  # 2 more
     assert more.features(X).shape == (50, 4)
     np.testing.assert_allclose(more.features(X)[:, :2], prior.values(X))
 
