@@ -1,34 +1,32 @@
 """Search algorithms for ARNAS problems: ``get_algorithm(name, **params)``.
 
-====================  ==================================================================
-name                  algorithm
-====================  ==================================================================
-``nsga2``             pymoo NSGA-II for integers (random integers, SBX + PM, rounding), pop 50
-``nsga2-ux``          NSGA-II with categorical operators (uniform crossover, random reset,
-                      duplicate elimination by isomorphism class)
-``nsga2-cat``         the best classic configuration: NSGA-II + Pareto local search over
-                      1-edge neighbourhoods + Hamming-kernel GP screening (:class:`NSGA2LocalSearch`)
-``nsga2-cat-prior``   ``nsga2-cat`` with a transfer prior: another table of the same space
-                      (``prior="cifar10"``) gives the first population and the GP's trend
-``nsga2-llm``         NSGA-II with the LLM operators (needs ``llm=client``)
-``nsga2-cat-llm``     ``nsga2-cat`` whose candidate pool also holds LLM proposals, screened
-                      by the GP (needs ``llm=client``)
-``ga``                GA, Table II settings (pop 30, pc 0.9, pm 0.01, tournament)
-``pso``               PSO, Table II settings (w 1, c1 = c2 = 2.05, speed in [-2, 2])
-``de``                DE, Table II's F 0.8, CR 0.9 (``DE/rand/1/bin``: pymoo has no cur-to-rand)
-``cmaes``             CMA-ES, sigma 1.3, rounded samples, restarts
-``jade``              JADE, the LLMO paper's settings (mu_F = mu_CR = 0.5, pop 30), rounded
-``shade``             SHADE, the LLMO paper's settings (memory 0.5, pop 30), rounded
-``llmo``              the seed paper's LLM loop, one call per evaluation (needs ``llm=client``)
-``random``            random search without replacement over unique cells
-``nsga3``             NSGA-III, categorical operators, Das-Dennis reference directions
-``moead``             MOEA/D, categorical operators, Das-Dennis reference directions
-``sms-emoa``          SMS-EMOA (least hypervolume contribution survival), categorical operators
-``age-moea``          AGE-MOEA (adaptive geometry estimation), categorical operators
-``optuna-tpe``        Optuna's multivariate TPE, categorical edges (``optuna`` extra)
-``optuna-gp``         Optuna's Gaussian-process sampler (``optuna`` extra; minutes per run)
-``optuna-nsga2``      Optuna's NSGA-II sampler (``optuna`` extra)
-====================  ==================================================================
+==================  ==================================================================
+name                algorithm
+==================  ==================================================================
+``nsga2``           pymoo NSGA-II for integers (random integers, SBX + PM, rounding), pop 50
+``nsga2-ux``        NSGA-II with categorical operators (uniform crossover, random reset,
+                    duplicate elimination by isomorphism class)
+``nsga2-cat``       the best classic configuration: NSGA-II + Pareto local search over
+                    1-edge neighbourhoods + Hamming-kernel GP screening (:class:`NSGA2LocalSearch`)
+``nsga2-llm``       NSGA-II with the LLM operators (needs ``llm=client``)
+``nsga2-cat-llm``   ``nsga2-cat`` whose candidate pool also holds LLM proposals, screened
+                    by the GP (needs ``llm=client``)
+``ga``              GA, Table II settings (pop 30, pc 0.9, pm 0.01, tournament)
+``pso``             PSO, Table II settings (w 1, c1 = c2 = 2.05, speed in [-2, 2])
+``de``              DE, Table II's F 0.8, CR 0.9 (``DE/rand/1/bin``: pymoo has no cur-to-rand)
+``cmaes``           CMA-ES, sigma 1.3, rounded samples, restarts
+``jade``            JADE, the LLMO paper's settings (mu_F = mu_CR = 0.5, pop 30), rounded
+``shade``           SHADE, the LLMO paper's settings (memory 0.5, pop 30), rounded
+``llmo``            the seed paper's LLM loop, one call per evaluation (needs ``llm=client``)
+``random``          random search without replacement over unique cells
+``nsga3``           NSGA-III, categorical operators, Das-Dennis reference directions
+``moead``           MOEA/D, categorical operators, Das-Dennis reference directions
+``sms-emoa``        SMS-EMOA (least hypervolume contribution survival), categorical operators
+``age-moea``        AGE-MOEA (adaptive geometry estimation), categorical operators
+``optuna-tpe``      Optuna's multivariate TPE, categorical edges (``optuna`` extra)
+``optuna-gp``       Optuna's Gaussian-process sampler (``optuna`` extra; minutes per run)
+``optuna-nsga2``    Optuna's NSGA-II sampler (``optuna`` extra)
+==================  ==================================================================
 
 Every name is an :class:`AlgorithmRecord` in :data:`REGISTRY` (:mod:`.registry`); adding an
 algorithm is one :func:`register` call beside its factory. :func:`get_record` and
@@ -57,7 +55,6 @@ from pymoo_arnas.algorithms import adaptive_de  # noqa: F401  (registers jade, s
 from pymoo_arnas.algorithms import many_objective  # noqa: F401  (registers nsga3, moead, ...)
 from pymoo_arnas.algorithms import optuna_search  # noqa: F401  (registers optuna-*)
 from pymoo_arnas.algorithms import cat_llm  # noqa: F401  (registers nsga2-cat-llm)
-from pymoo_arnas.algorithms import prior  # noqa: F401  (registers nsga2-cat-prior)
 from pymoo_arnas.algorithms.llmo import LLMO
 from pymoo_arnas.algorithms.random_search import RandomSearch
 from pymoo_arnas.algorithms.registry import (

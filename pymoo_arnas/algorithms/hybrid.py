@@ -79,8 +79,9 @@ class NSGA2LocalSearch(NSGA2):
         several objectives, 20 with one.
     n_mating : int
         NSGA-II offspring put into the pool per generation, as a multiple of ``n_offsprings``.
-    explore : float
-        Share of each generation drawn from the pool without the surrogate.
+    explore : float, optional
+        Share of each generation drawn from the pool without the surrogate (default 0.1; 0
+        with a prior: measured 0.977 vs 0.972 mean nHV on the tuning seeds).
     beta : float
         Optimism of the GP ranking ``mean - beta * std`` (0: the mean only).
     max_train : int
@@ -90,7 +91,12 @@ class NSGA2LocalSearch(NSGA2):
         (:class:`~pymoo_arnas.algorithms.prior.TransferPrior`; a dataset name, problem or
         table is wrapped in one): the first population is the source's best cells, and the
         GP models the residuals of a linear regression on the source's values
-        (:class:`~pymoo_arnas.algorithms.surrogate.ResidualGP`). Default: none.
+        (:class:`~pymoo_arnas.algorithms.surrogate.ResidualGP`). Default: none. E.g.
+        ``get_algorithm("nsga2-cat", prior="cifar10")`` on a CIFAR-100 problem.
+    prior_features : sequence of str or str, optional
+        More objectives of the prior's table as surrogate features (a comma-separated
+        string allowed), e.g. ``"clean,fgsm,pgd,apgd,square"``; see
+        :class:`~pymoo_arnas.algorithms.prior.TransferPrior`.
     prior_pool : int
         With a prior, the source's best unqueried cells (the fronts of all its features,
         best first) added to the candidate pool each generation.
@@ -112,7 +118,7 @@ class NSGA2LocalSearch(NSGA2):
     changed nothing (mean nHV 0.888 vs 0.892), so the default depends on the number of
     objectives.
 
-    With a transfer prior (``prior=``, registered as ``nsga2-cat-prior``; tuning seeds
+    With a transfer prior (``prior=``; tuning seeds
     100-109, the 8 bi-objective problems, each CIFAR searched with the other's table):
     first population from the source's front and a GP on the residuals of a linear fit on
     the source's values gave mean nHV 0.930 at 300 queries (plain: 0.892); adding the
@@ -145,10 +151,11 @@ class NSGA2LocalSearch(NSGA2):
         surrogate: bool = True,
         n_seeds: int | None = None,
         n_mating: int = 3,
-        explore: float = 0.1,
+        explore: float | None = None,
         beta: float = 1.0,
         max_train: int = 400,
         prior=None,
+        prior_features=None,
         prior_pool: int = 40,
         **kwargs,
     ):
@@ -167,7 +174,7 @@ class NSGA2LocalSearch(NSGA2):
         self.surrogate = bool(surrogate)
         self.n_seeds = None if n_seeds is None else int(n_seeds)
         self.n_mating = int(n_mating)
-        self.explore = float(explore)
+        self.explore = float((0.0 if prior is not None else 0.1) if explore is None else explore)
         self.beta = float(beta)
         self.max_train = int(max_train)
         if (self.n_seeds is not None and self.n_seeds < 1) or self.n_mating < 0 \
@@ -181,7 +188,16 @@ class NSGA2LocalSearch(NSGA2):
         if prior is not None:
             from pymoo_arnas.algorithms.prior import TransferPrior
 
-            prior = prior if isinstance(prior, TransferPrior) else TransferPrior(prior)
+            if isinstance(prior_features, str):
+                prior_features = [f for f in prior_features.split(",") if f]
+            if isinstance(prior, TransferPrior):
+                if prior_features:
+                    raise ValueError("give features= to the TransferPrior itself, not "
+                                     "prior_features= beside it")
+            else:
+                prior = TransferPrior(prior, features=prior_features)
+        elif prior_features:
+            raise ValueError(f"prior_features={prior_features!r} needs a prior=")
         self.prior = prior
         self.prior_pool = int(prior_pool)
         if self.prior_pool < 0:

@@ -2,8 +2,8 @@
 
 A :class:`TransferPrior` holds the objective values of every cell in a *source* table (e.g.
 the CIFAR-10 accuracies when searching CIFAR-100 for the same objectives). The search
-(:class:`~pymoo_arnas.algorithms.hybrid.NSGA2LocalSearch` with ``prior=``, registered as
-``nsga2-cat-prior``) uses it twice:
+(:class:`~pymoo_arnas.algorithms.hybrid.NSGA2LocalSearch` with ``prior=``, e.g.
+``get_algorithm("nsga2-cat", prior="cifar10")``) uses it twice:
 
 - its first population is the source's best cells: the source's Pareto fronts, best first
   (:meth:`TransferPrior.initial_genomes`), and every generation the source's best cells not
@@ -37,8 +37,6 @@ from __future__ import annotations
 import numpy as np
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from pymoo_arnas.algorithms.hybrid import NSGA2LocalSearch
-from pymoo_arnas.algorithms.registry import AlgorithmRecord, register
 from pymoo_arnas.space import N_CELLS, decode, encode, representative_codes
 
 
@@ -182,30 +180,4 @@ class TransferPrior:
         return decode(np.asarray(out[:n], dtype=np.int64))
 
 
-def nsga2_cat_prior(prior=None, pop_size: int = 20, features=None, **kwargs):
-    """``nsga2-cat`` with a transfer prior (:class:`NSGA2LocalSearch` with ``prior=``).
-
-    ``prior``: a :class:`TransferPrior`, or what it takes as its source (a dataset name such
-    as ``"cifar10"`` for the same objectives on that dataset's table, an ARNAS problem, a
-    BenchmarkTable); ``features``: its extra surrogate features (a sequence or a
-    comma-separated string of objectives of the source table). With a prior the
-    unscreened share ``explore`` defaults to 0 (measured: 0.977 vs 0.972 mean nHV on the
-    tuning seeds). Without a prior the algorithm is built, but refuses to run (there is no
-    default source: it must be chosen)."""
-    kwargs.setdefault("explore", 0.0)
-    if isinstance(features, str):
-        features = [f for f in features.split(",") if f]
-    if not isinstance(prior, TransferPrior):
-        prior = TransferPrior(prior, features=features)
-    elif features:
-        raise ValueError("give features= to the TransferPrior itself, not beside it")
-
-    return NSGA2LocalSearch(pop_size=pop_size, prior=prior, **kwargs)
-
-
-register(AlgorithmRecord(
-    "nsga2-cat-prior", nsga2_cat_prior,
-    "nsga2-cat with a transfer prior from another table of the same space (prior='cifar10')",
-))
-
-__all__ = ["TransferPrior", "nsga2_cat_prior"]
+__all__ = ["TransferPrior"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from pymoo.optimize import minimize
 
-from pymoo_arnas.algorithms import get_algorithm, get_record
+from pymoo_arnas.algorithms import get_algorithm
 from pymoo_arnas.algorithms.hybrid import NSGA2LocalSearch
 from pymoo_arnas.algorithms.prior import TransferPrior
 from pymoo_arnas.algorithms.surrogate import ResidualGP
@@ -66,18 +66,20 @@ def test_residual_gp_uses_the_features_where_the_genome_says_nothing():
     assert np.abs(model.predict(Xn, Zn) - 3.0 * Zn).max() < 0.05
 
 
-def test_registry_entry_needs_a_prior():
-    assert not get_record("nsga2-cat-prior").needs_llm
-    algorithm = get_algorithm("nsga2-cat-prior", pop_size=12)  # built, but will not run
+def test_prior_options_are_checked():
     with pytest.raises(ValueError, match="no transfer prior given"):
-        minimize(ARNAS("cifar10", ("clean", "pgd@Linf"), budget=20), algorithm, seed=0)
+        TransferPrior(None).bind(ARNAS("cifar10", ("clean", "pgd@Linf")))
     with pytest.raises(ValueError, match="prior_pool"):
         NSGA2LocalSearch(prior="cifar10", prior_pool=-1)
+    with pytest.raises(ValueError, match="needs a prior"):
+        NSGA2LocalSearch(prior_features="fgsm")
+    assert NSGA2LocalSearch(prior="cifar10").explore == 0.0
+    assert NSGA2LocalSearch().explore == 0.1
 
 
 def test_search_with_a_prior_starts_from_its_front_and_keeps_the_budget():
     problem = ARNAS("cifar100", ("clean", "pgd@Linf"), budget=60)
-    algorithm = get_algorithm("nsga2-cat-prior", prior="cifar10", features="fgsm,square")
+    algorithm = get_algorithm("nsga2-cat", prior="cifar10", prior_features="fgsm,square")
     res = minimize(problem, algorithm, seed=0)
     assert problem.n_unique == 60
     log = problem.query_log
