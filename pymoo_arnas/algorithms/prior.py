@@ -10,9 +10,14 @@ the CIFAR-10 accuracies when searching CIFAR-100 for the same objectives). The s
   yet queried join the candidate pool (``prior_pool``; ranked by the fronts of every
   feature, so cells strong under another attack in the source are tried too);
 - its surrogate is fitted on the residuals of a linear regression of each objective on the
-  source's values of the same cell (:class:`~pymoo_arnas.algorithms.surrogate.PriorGP`), so
+  source's values of the same cell (:class:`~pymoo_arnas.algorithms.surrogate.ResidualGP`), so
   what the target shares with the source is known before the first query and the GP learns
   only where they differ.
+
+Measured (``benchmarks/bench_transfer.py``, the 8 bi-objective problems, each CIFAR searched
+with the other's table, the source's clean and attack values as features, seeds 0-9): mean
+nHV 0.975 and share of the exact front 77 % at 300 unique queries (without: 0.914, 62 %);
+0.893 / 54 % at 100 (without: 0.668 / 24 %).
 
 The source must be given explicitly and must not be the target's own table and objectives
 (:meth:`TransferPrior.check`): that would hand the search the answer.
