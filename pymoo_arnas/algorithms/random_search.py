@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from pymoo.core.algorithm import Algorithm
 from pymoo.core.population import Population
 from pymoo.util.display.multi import MultiObjectiveOutput
