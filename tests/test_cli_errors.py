@@ -258,7 +258,7 @@ def test_ctrl_c_ends_with_one_line_saying_what_was_kept(workers, tmp_path):
     out = tmp_path / "bench"
     proc = subprocess.Popen(
         [sys.executable, "-m", "pymoo_arnas", "bench", "--problems", "cifar10/clean+pgd",
-         "--algorithms", "random,nsga2", "--seeds", "6", "--budget", "100", "--out", str(out),
+         "--algorithms", "random,nsga2", "--seeds", "30", "--budget", "300", "--out", str(out),
          "--no-progress", "--no-plots", "--workers", workers],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
         start_new_session=True)
@@ -266,6 +266,7 @@ def test_ctrl_c_ends_with_one_line_saying_what_was_kept(workers, tmp_path):
     while not list(out.glob("runs/*/*/*.parquet")) and time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read()
         time.sleep(0.05)
+    assert proc.poll() is None, "the sweep ended before Ctrl-C"  # 60 runs: seconds of work left
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal: the whole process group
     _, err = proc.communicate(timeout=120)
     n = len(list(out.glob("runs/*/*/*.parquet")))
