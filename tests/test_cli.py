@@ -91,6 +91,26 @@ def test_search_prints_the_found_front_beside_the_exact_front(capsys):
     assert 0 <= hit <= n and 0 < nhv <= 1
 
 
+def test_search_with_a_transfer_prior_starts_from_the_other_tables_front(capsys):
+    import numpy as np
+
+    from pymoo_arnas.experiments.metrics import FrontReference
+    from pymoo_arnas.problems import ARNAS
+
+    argv = ["search", "--dataset", "cifar100", "--budget", "20", "--pop-size", "20"]
+    assert main(argv + ["--prior", "cifar10"]) == 0
+    out = capsys.readouterr().out
+    assert "algorithm nsga2-cat, prior cifar10, seed 1" in out
+    # the first population alone (20 cells) is CIFAR-10's best: far better than 20 random cells
+    nhv = float(out.rsplit("normalised hypervolume ", 1)[1])
+    target = ARNAS("cifar100", ("clean", "pgd@Linf"))
+    ref = FrontReference.of(target)
+    rng = np.random.default_rng(0)
+    random_nhv = np.mean([ref.nhv(target.evaluate(rng.integers(0, 5, (20, 6))))
+                          for _ in range(20)])
+    assert nhv > random_nhv + 0.2
+
+
 def test_search_with_one_objective_reports_regret_not_a_hypervolume(capsys):
     from pymoo_arnas.problems import ARNAS
 

@@ -40,13 +40,38 @@ def add_parser(subparsers) -> None:
     p.add_argument("--pop-size", type=positive_int, default=20, help="population size (default 20)")
     p.add_argument("--budget", type=positive_int, default=300, help="unique queries (default 300)")
     p.add_argument("--seed", type=int, default=1, help="search seed (default 1)")
+    p.add_argument("--prior", metavar="DATASET", default=None, choices=DATASETS,
+                   help="transfer prior for nsga2-cat: another dataset's table of the same "
+                        "objectives (e.g. --dataset cifar100 --prior cifar10) seeds the first "
+                        "population and the surrogate, with its clean and attack values as "
+                        "features")
     add_data_dir(p)
     p.add_argument("--download", action="store_true",
                    help="download the tables into the user cache if they are not found")
     p.set_defaults(func=run)
 
 
-def _algorithm(name: str, n_obj: int, pop_size: int):
+PRIOR_ALGORITHMS = ("nsga2-cat",)
+"""The algorithms ``--prior`` works with (they take ``prior=``)."""
+
+PRIOR_FEATURES = ("clean", "fgsm", "pgd", "apgd", "square")
+"""The prior table's objectives given to the surrogate as features (as measured in
+``benchmarks/bench_transfer.py``)."""
+
+
+def _check_prior(args) -> None:
+    if args.prior is None:
+        return
+    if args.algorithm not in PRIOR_ALGORITHMS:
+        raise CLIError(f"--prior works with {', '.join(PRIOR_ALGORITHMS)}; got --algorithm "
+                       f"{args.algorithm!r}", USAGE)
+    if args.prior == args.dataset:
+        raise CLIError(f"--prior {args.prior} is the searched dataset itself: a prior from the "
+                       "same table would hand the search the answer; give another dataset",
+                       USAGE)
+
+
+def _algorithm(name: str, n_obj: int, pop_size: int, prior=None):
     from pymoo_arnas.cli.options import algorithm_record
 
     record = algorithm_record(name, n_obj)
@@ -54,18 +79,22 @@ def _algorithm(name: str, n_obj: int, pop_size: int):
         raise CLIError(f"algorithm {name!r} needs an LLM client; use the Python API "
                        f"(get_algorithm({name!r}, llm=client))")
     params = {"pop_size": pop_size} if record.takes_pop_size else {}
+    if prior is not None:
+        params["prior"] = prior
     from pymoo_arnas.algorithms import get_algorithm
 
     return get_algorithm(name, **params)
 
 
-def _load_table(args):
-    """The benchmark table, offering a download when it is not found."""
+def _load_table(args, dataset=None):
+    """The benchmark table of ``dataset`` (default ``--dataset``), offering a download when
+    it is not found."""
     from pymoo_arnas.data import load_robustness
     from pymoo_arnas.data.locate import ENV_DATA, DataNotFoundError
 
+    dataset = dataset or args.dataset
     try:
-        return load_robustness(args.dataset, data_dir=args.data_dir)
+        return load_robustness(dataset, data_dir=args.data_dir)
     except DataNotFoundError as exc:
         if args.data_dir is not None or os.environ.get(ENV_DATA):
             # the folder given does not hold the tables: its own message says so
@@ -78,9 +107,9 @@ def _load_table(args):
                 "at a copy", FAILURE) from exc
     from pymoo_arnas.data import download
 
-    root = download([args.dataset], progress=True)
+    root = download([dataset], progress=True)
     print(f"robustness dataset ready in {root}", file=sys.stderr)
-    return load_robustness(args.dataset)
+    return load_robustness(dataset)
 
 
 def _ask_download() -> bool:
@@ -100,13 +129,22 @@ def run(args) -> int:
     from pymoo_arnas.problems import ARNAS
 
     objectives = tuple(args.objectives)
-    algorithm = _algorithm(args.algorithm, len(objectives), args.pop_size)
+    _check_prior(args)
+    _algorithm(args.algorithm, len(objectives), args.pop_size)  # bad names fail before loading
     table = _load_table(args)
     problem = ARNAS(args.dataset, objectives=objectives, epsilon=args.epsilon,
                     budget=args.budget, table=table)
+    prior = None
+    if args.prior is not None:
+        from pymoo_arnas.algorithms.prior import TransferPrior
+
+        prior = TransferPrior(_load_table(args, args.prior), epsilon=args.epsilon,
+                              features=PRIOR_FEATURES)
+    algorithm = _algorithm(args.algorithm, len(objectives), args.pop_size, prior)
     minimize(problem, algorithm, seed=args.seed, verbose=False)
 
-    print(f"{problem!r}, algorithm {args.algorithm}, seed {args.seed}")
+    using = f", prior {args.prior}" if args.prior else ""
+    print(f"{problem!r}, algorithm {args.algorithm}{using}, seed {args.seed}")
     print(f"evaluations {problem.n_evals}, unique queries {problem.n_unique}\n")
     print_fronts(problem.query_log, problem.columns, problem.exact_front(), problem=problem)
     return 0
