@@ -69,8 +69,10 @@ def one_run(problem, algorithm, seed, budget, llm=None) -> dict:
     from pymoo_arnas.experiments.runner import run_one
 
     t0 = time.perf_counter()
-    df = run_one(problem, algorithm, seed, budget,
-                 params={"llm": llm} if llm is not None else None)
+    # both as nsga2-cat-llm runs by default (local pool from the start, 20 cells a
+    # generation): like with like
+    params = {"global_pool": 0, "n_offsprings": 20, **({"llm": llm} if llm is not None else {})}
+    df = run_one(problem, algorithm, seed, budget, params=params)
     last = df.iloc[-1]
     row = dict(problem=problem, algorithm=algorithm, seed=seed, n_unique=int(last["n_unique"]),
                nhv=float(last["nhv"]), share=float(last["share"]),

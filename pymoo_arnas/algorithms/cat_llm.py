@@ -67,6 +67,11 @@ class NSGA2CatLLM(NSGA2LocalSearch):
                              "for another one")
         kwargs["mutation"] = LLMMutation(llm, share=share, n_examples=n_examples,
                                          n_avoid=n_avoid)
+        # the model's proposals reach the pool through the offspring, which a global pool
+        # does without: keep the local pool from the start, and a population's worth of
+        # cells a generation (the setting measured with the local model and its tapes)
+        kwargs.setdefault("global_pool", 0)
+        kwargs.setdefault("n_offsprings", kwargs.get("pop_size", 20))
         super().__init__(**kwargs)
         if self.n_mating < 1:
             raise ValueError("nsga2-cat-llm needs n_mating >= 1: the LLM's proposals enter "
