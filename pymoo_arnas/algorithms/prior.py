@@ -16,8 +16,8 @@ the CIFAR-10 accuracies when searching CIFAR-100 for the same objectives). The s
 
 Measured (``benchmarks/bench_transfer.py``, the 8 bi-objective problems, each CIFAR searched
 with the other's table, the source's clean and attack values as features, seeds 0-9): mean
-nHV 0.975 and share of the exact front 77 % at 300 unique queries (without: 0.914, 62 %);
-0.893 / 54 % at 100 (without: 0.668 / 24 %).
+nHV 0.975 and share of the exact front 78 % at 300 unique queries (without: 0.912, 63 %);
+0.914 / 58 % at 100 (without: 0.699 / 26 %).
 
 The source must be given explicitly and must not be the target's own table and objectives
 (:meth:`TransferPrior.check`): that would hand the search the answer.
