@@ -18,8 +18,9 @@ This is the project's best classic (no language model) configuration, registered
 3. evaluates them (each is a new unique cell: one unique query each) and applies NSGA-II
    rank-and-crowding survival.
 
-With one objective the same loop is a surrogate-screened best-improvement local search
-around the best cells, mixed with a GA.
+With one objective the pool is every unqueried cell for the whole run by default (a GP
+upper-confidence search of the space); ``global_pool=0`` gives the surrogate-screened
+best-improvement local search around the best cells, mixed with a GA.
 """
 
 from __future__ import annotations
