@@ -19,7 +19,7 @@ This is the project's best classic (no language model) configuration, registered
    rank-and-crowding survival.
 
 With one objective the pool is every unqueried cell for the whole run by default (a GP
-upper-confidence search of the space); ``global_pool=0`` gives the surrogate-screened
+search of the space, by the optimistic prediction); ``global_pool=0`` gives the surrogate-screened
 best-improvement local search around the best cells, mixed with a GA.
 """
 
