@@ -77,7 +77,7 @@ def _bi(args, algos) -> None:
     """Part 1: the 8 bi-objective problems."""
     runs = sweep(SUITES["bi"], algos, args.seeds, args.budget, args.out / "bi",
                  workers=args.workers, scheduler=args.scheduler)
-    checkpoints = [c for c in (100, 300, 1000) if c <= args.budget]
+    checkpoints = [c for c in (100, 200, 300, 1000) if c <= args.budget]
     summary = summarize(runs, checkpoints)
     summary.to_csv(args.out / "bi_summary.csv", index=False)
     print(f"\n== Part 1: 8 bi-objective problems, {args.seeds} seeds, mean over seeds "
@@ -99,6 +99,11 @@ def _bi(args, algos) -> None:
             ahead = (ours > nhv[peer]).sum()
             print(f"  ahead of {peer} (nHV) on {ahead} of {len(ours)} problems "
                   f"(min margin {np.min(ours - nhv[peer]):+.3f})")
+        for early in (100, 200):  # early queries matter most when each is a trained network
+            at = summary[summary["checkpoint"] == early].pivot(index="problem", columns="algorithm")
+            means = at["nhv"].mean()
+            peers = ", ".join(f"{a} {means[a]:.3f}" for a in means.index if a != "nsga2-cat")
+            print(f"  at {early} queries: mean nHV nsga2-cat {means['nsga2-cat']:.3f}; {peers}")
 
     from pymoo_arnas.experiments.plots import plot_convergence
 
