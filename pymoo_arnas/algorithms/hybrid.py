@@ -41,6 +41,9 @@ from pymoo_arnas.space import N_CELLS, N_EDGES, N_OPS, all_genomes, isomorphism_
 
 _NDS = NonDominatedSorting()
 
+_MIN_TRAIN = 8
+"""Fewest evaluated cells the GP is fitted on; before that, candidates are picked at random."""
+
 # options that were tried and gave no measured gain (see NSGA2LocalSearch's notes)
 _REMOVED = frozenset({"alpha", "model", "pool", "theta", "noise", "n_extreme", "acquisition",
                       "n_mc", "radius", "n_obj_seeds", "patience", "beta_stalled"})
@@ -327,14 +330,21 @@ class NSGA2LocalSearch(NSGA2):
     def _infill(self):
         rng = self.random_state
         n = self._room()
-        if self.surrogate and 8 <= len(self._arch_X) < self._global_until():
+        if self.surrogate and _MIN_TRAIN <= len(self._arch_X) < self._global_until():
             # every unqueried cell: all genomes, one per unit (class representatives, or
             # every genome when the problem counts genomes)
             pool = self._unqueried(all_genomes())
-            if len(pool) == 0:
-                self.termination.force_termination = True
-                return None
-            return Population.new(X=pool[self._select(pool, min(n, len(pool)), rng)])
+        else:
+            pool = self._local_pool(n, rng)
+        if len(pool) == 0:
+            self.termination.force_termination = True
+            return None
+        pick = self._select(pool, min(n, len(pool)), rng)
+        return Population.new(X=pool[pick])
+
+    def _local_pool(self, n, rng) -> np.ndarray:
+        """Unqueried candidates ``(k, 6)`` around what is known: the neighbours of the seed
+        rows, NSGA-II offspring, the prior's best cells; topped up at random to ``n``."""
         pools = []
         if self.local_search and len(self._arch_X):
             pools.append(neighbours(self._arch_X[self._seed_rows()]))
@@ -351,11 +361,7 @@ class NSGA2LocalSearch(NSGA2):
         if len(pool) < n:  # top up with random unqueried cells
             X = rng.integers(0, N_OPS, size=(4 * n + 64, N_EDGES))
             pool = self._unqueried(np.concatenate([pool, X]))
-        if len(pool) == 0:
-            self.termination.force_termination = True
-            return None
-        pick = self._select(pool, min(n, len(pool)), rng)
-        return Population.new(X=pool[pick])
+        return pool
 
     def _training_rows(self) -> np.ndarray:
         """Archive rows the GP is fitted on: all, or the best ``max_train`` (by front)."""
@@ -375,7 +381,7 @@ class NSGA2LocalSearch(NSGA2):
         n_explore = int(round(self.explore * n))
         n_model = n - n_explore
         order = rng.permutation(len(pool))
-        if not self.surrogate or len(self._arch_X) < 8 or n_model == 0:
+        if not self.surrogate or len(self._arch_X) < _MIN_TRAIN or n_model == 0:
             return order[:n]
         train = self._training_rows()
         if self.prior is None:
