@@ -32,6 +32,7 @@ from pymoo.operators.crossover.ux import UX
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
 from pymoo_arnas.algorithms.surrogate import HammingGP, ResidualGP
+from pymoo_arnas.problems.base import budget_room
 from pymoo_arnas.operators.classic import (
     CellDuplicateElimination,
     CellSampling,
@@ -288,11 +289,7 @@ class NSGA2LocalSearch(NSGA2):
     # ------------------------------------------------------------------ infill
 
     def _room(self) -> int:
-        n = self.n_offsprings
-        budget = getattr(self.problem, "budget", None)
-        if budget is not None:
-            n = min(n, max(budget - self.problem.n_unique, 1))
-        return n
+        return budget_room(self.problem, self.n_offsprings)
 
     def _seed_rows(self) -> np.ndarray:
         """Archive rows whose neighbourhoods are searched: whole fronts, best first, until at

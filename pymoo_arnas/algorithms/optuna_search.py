@@ -30,6 +30,7 @@ from pymoo.util.display.multi import MultiObjectiveOutput
 from pymoo.util.optimum import filter_optimum
 
 from pymoo_arnas.algorithms.registry import AlgorithmRecord, register
+from pymoo_arnas.problems.base import budget_room
 from pymoo_arnas.space import N_EDGES, N_OPS
 
 SAMPLERS = ("tpe", "gp", "nsga2", "random")
@@ -141,10 +142,7 @@ class OptunaSearch(Algorithm):
     # ------------------------------------------------------------------ ask / tell
 
     def _ask(self):
-        n = self.batch_size
-        budget = getattr(self.problem, "budget", None)
-        if budget is not None:
-            n = min(n, max(budget - self.problem.n_unique, 1))
+        n = budget_room(self.problem, self.batch_size)
         X, self._trials, in_a_row = [], [], 0
         with _quiet():
             while len(X) < n:

@@ -7,6 +7,7 @@ from pymoo.core.population import Population
 from pymoo.util.display.multi import MultiObjectiveOutput
 from pymoo.util.optimum import filter_optimum
 
+from pymoo_arnas.problems.base import budget_room
 from pymoo_arnas.space import decode, representative_codes
 
 
@@ -45,10 +46,7 @@ class RandomSearch(Algorithm):
         self._next = 0
 
     def _take(self):
-        n = self.batch_size
-        budget = getattr(self.problem, "budget", None)
-        if budget is not None:
-            n = min(n, max(budget - self.problem.n_unique, 1))
+        n = budget_room(self.problem, self.batch_size)
         X = self._order[self._next : self._next + n]
         self._next += len(X)
         if len(X) == 0:

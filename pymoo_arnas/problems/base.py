@@ -102,6 +102,22 @@ def check_genomes(X) -> np.ndarray:
     return validate(X)
 
 
+def budget_room(problem, n: int) -> int:
+    """How many new cells of a batch of ``n`` to ask ``problem`` for: ``n``, capped at what
+    its unique-query budget has left (at least 1, so that a spent budget ends the run at the
+    next evaluation); ``n`` for a problem without a budget.
+
+    >>> from pymoo_arnas.data import synthetic_table
+    >>> from pymoo_arnas.problems import ARNAS
+    >>> budget_room(ARNAS(table=synthetic_table(), budget=5), 20)
+    5
+    """
+    budget = getattr(problem, "budget", None)
+    if budget is None:
+        return n
+    return min(n, max(budget - problem.n_unique, 1))
+
+
 def _no_algorithm():
     """What the weak reference to a run's algorithm gives once that algorithm is gone."""
     return None
