@@ -54,10 +54,6 @@ def add_parser(subparsers) -> None:
 PRIOR_ALGORITHMS = ("nsga2-cat",)
 """The algorithms ``--prior`` works with (they take ``prior=``)."""
 
-PRIOR_FEATURES = ("clean", "fgsm", "pgd", "apgd", "square")
-"""The prior table's objectives given to the surrogate as features (as measured in
-``benchmarks/bench_transfer.py``)."""
-
 
 def _check_prior(args) -> None:
     if args.prior is None:
@@ -71,19 +67,16 @@ def _check_prior(args) -> None:
                        USAGE)
 
 
-def _algorithm(name: str, n_obj: int, pop_size: int, prior=None):
+def _algorithm_params(name: str, n_obj: int, pop_size: int) -> dict:
+    """The parameters to build algorithm ``name`` with, or a CLIError if the command line
+    cannot run it."""
     from pymoo_arnas.cli.options import algorithm_record
 
     record = algorithm_record(name, n_obj)
     if record.needs_llm:
         raise CLIError(f"algorithm {name!r} needs an LLM client; use the Python API "
                        f"(get_algorithm({name!r}, llm=client))")
-    params = {"pop_size": pop_size} if record.takes_pop_size else {}
-    if prior is not None:
-        params["prior"] = prior
-    from pymoo_arnas.algorithms import get_algorithm
-
-    return get_algorithm(name, **params)
+    return {"pop_size": pop_size} if record.takes_pop_size else {}
 
 
 def _load_table(args, dataset=None):
@@ -130,18 +123,21 @@ def run(args) -> int:
 
     objectives = tuple(args.objectives)
     _check_prior(args)
-    _algorithm(args.algorithm, len(objectives), args.pop_size)  # bad names fail before loading
+    params = _algorithm_params(args.algorithm, len(objectives), args.pop_size)  # before loading
     table = _load_table(args)
     problem = ARNAS(args.dataset, objectives=objectives, epsilon=args.epsilon,
                     budget=args.budget, table=table)
-    prior = None
     if args.prior is not None:
         from pymoo_arnas.algorithms.prior import TransferPrior
+        from pymoo_arnas.experiments.problems import ATTACKS
 
-        prior = TransferPrior(_load_table(args, args.prior), epsilon=args.epsilon,
-                              features=PRIOR_FEATURES)
-    algorithm = _algorithm(args.algorithm, len(objectives), args.pop_size, prior)
-    minimize(problem, algorithm, seed=args.seed, verbose=False)
+        # the prior table's clean and every attack's values as the surrogate's features, as
+        # measured in benchmarks/bench_transfer.py
+        params["prior"] = TransferPrior(_load_table(args, args.prior), epsilon=args.epsilon,
+                                        features=("clean",) + ATTACKS)
+    from pymoo_arnas.algorithms import get_algorithm
+
+    minimize(problem, get_algorithm(args.algorithm, **params), seed=args.seed, verbose=False)
 
     using = f", prior {args.prior}" if args.prior else ""
     print(f"{problem!r}, algorithm {args.algorithm}{using}, seed {args.seed}")
