@@ -32,13 +32,14 @@ from pymoo.operators.crossover.ux import UX
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
 from pymoo_arnas.algorithms.surrogate import HammingGP, ResidualGP
-from pymoo_arnas.problems.base import budget_room
 from pymoo_arnas.operators.classic import (
     CellDuplicateElimination,
     CellSampling,
     RandomResetMutation,
+    problem_units,
 )
-from pymoo_arnas.space import N_CELLS, N_EDGES, N_OPS, all_genomes, isomorphism_class
+from pymoo_arnas.problems.base import budget_room
+from pymoo_arnas.space import N_CELLS, N_EDGES, N_OPS, all_genomes
 
 _NDS = NonDominatedSorting()
 
@@ -253,13 +254,6 @@ class NSGA2LocalSearch(NSGA2):
         self._arch_X = np.empty((0, problem.n_var), np.int64)
         self._arch_F = np.empty((0, problem.n_obj))
 
-    def _units(self, X) -> np.ndarray:
-        """The unit each genome counts as for the problem's budget ``(n,)``: its
-        isomorphism class, or the genome itself when the problem says so (e.g. with a cost
-        objective, :meth:`~pymoo_arnas.problems.base.CellProblem.units`)."""
-        units = getattr(self.problem, "units", None)
-        return np.asarray(units(X)) if callable(units) else isomorphism_class(X)
-
     def _remember(self, pop) -> None:
         """Add the evaluated cells of ``pop`` to the archive (one per unit; cells the
         problem refused after its budget was spent are left out)."""
@@ -267,7 +261,7 @@ class NSGA2LocalSearch(NSGA2):
             return
         X = np.asarray(pop.get("X")).astype(np.int64)
         F = np.asarray(pop.get("F"), dtype=float)
-        c = self._units(X)
+        c = problem_units(self.problem, X)
         self._queried[c] = True
         if hasattr(self.problem, "is_queried"):
             keep = np.asarray(self.problem.is_queried(X), dtype=bool)
@@ -310,7 +304,7 @@ class NSGA2LocalSearch(NSGA2):
         """Rows of ``X`` that are new units (classes), one per unit, in order."""
         if len(X) == 0:
             return X
-        c = self._units(X)
+        c = problem_units(self.problem, X)
         _, first = np.unique(c, return_index=True)
         first = np.sort(first)
         return X[first[~self._queried[c[first]]]]
