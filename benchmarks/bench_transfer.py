@@ -7,11 +7,29 @@ CIFAR-10 with CIFAR-100's; :class:`~pymoo_arnas.algorithms.prior.TransferPrior`)
 mean normalised hypervolume and share of the exact front found at 100 / 200 / 300 queries
 per problem and the issue 12 target with a prior (mean nHV >= 0.98, share >= 85 % at 300).
 
+Where the prior comes from (``--source``):
+
+- ``table`` (default): the other dataset's whole table;
+- ``search``: a *partial* source, the cells an earlier search of the other dataset trained:
+  ``nsga2-cat`` on its five-objective problem (clean and every attack; seed 10000 + the
+  target run's seed, ``--source-cells`` unique queries), written to a live result store
+  (``<out>/sources``) and read back by
+  :meth:`~pymoo_arnas.algorithms.prior.TransferPrior.from_store` (the other cells predicted
+  from those);
+- ``store``: a live result store of a cheaper proxy task, e.g. the cells
+  ``benchmarks/bench_live.py --store`` trained on digits (``--store PATH --store-dataset
+  digits``; its only config unless ``--store-config``); each problem uses the store's metric
+  of the same attack (at the store's epsilon) and every stored metric as features, and
+  problems whose attack the store lacks are left out.
+
 Runs are stored under ``--out`` (resumable). Tuning used seeds 100-109 (``--first-seed
 100``); report seeds 0-9 (the default).
 
     python benchmarks/bench_transfer.py --seeds 10 --budget 300 --out results/bench_transfer
     python benchmarks/bench_transfer.py --first-seed 100 --params '{"prior_pool": 10}'
+    python benchmarks/bench_transfer.py --source search --out results/bench_transfer_search
+    python benchmarks/bench_live.py --n-cells 300 --store proxy.sqlite
+    python benchmarks/bench_transfer.py --source store --store proxy.sqlite --out results/bench_transfer_digits
 """
 
 from __future__ import annotations
@@ -57,6 +75,15 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--params", default="{}",
                     help="JSON of nsga2-cat parameters over PRIOR_PARAMS for the prior runs (tuning)")
+    ap.add_argument("--source", choices=("table", "search", "store"), default="table",
+                    help="the prior: the other dataset's table, an earlier search's cells of it, "
+                         "or a live store (--store)")
+    ap.add_argument("--source-cells", type=int, default=300,
+                    help="unique queries of the earlier search (--source search)")
+    ap.add_argument("--store", type=Path, default=None, help="live result store (--source store)")
+    ap.add_argument("--store-dataset", default="digits")
+    ap.add_argument("--store-config", default=None,
+                    help="config key in the store (default: its only one)")
     args = ap.parse_args(argv)
     try:
         extra = json.loads(args.params)
@@ -67,15 +94,40 @@ def main(argv=None) -> int:
         return 2
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
 
+    if args.source == "store" and args.store is None:
+        print("bench_transfer: error: --source store needs --store PATH", file=sys.stderr)
+        return 2
+    if args.source == "store" and not args.store.is_file():
+        print(f"bench_transfer: error: no store at {args.store}", file=sys.stderr)
+        return 2
+
     t0 = time.perf_counter()
-    frames = [sweep(SUITES["bi"], ["nsga2-cat"], seeds, args.budget, args.out / "plain",
+    problems = SUITES["bi"]
+    if args.source == "store":
+        priors, problems = store_priors(args.store, args.store_dataset, args.store_config)
+        print(f"prior: {len(priors)} problems with the store's {args.store_dataset} cells "
+              f"({', '.join(problems)})")
+    frames = [sweep(problems, ["nsga2-cat"], seeds, args.budget, args.out / "plain",
                     workers=args.workers)]
     for dataset in DATASETS:
-        problems = [p for p in SUITES["bi"] if parse_problem(p)[0] == dataset]
-        prior = sweep(problems, ["nsga2-cat"], seeds, args.budget, args.out / "prior",
-                      params={"prior": PRIOR_OF[dataset], **PRIOR_PARAMS, **extra},
-                      workers=args.workers)
-        frames.append(prior.assign(algorithm=WITH_PRIOR))
+        mine = [p for p in problems if parse_problem(p)[0] == dataset]
+        if args.source == "table":
+            prior = sweep(mine, ["nsga2-cat"], seeds, args.budget, args.out / "prior",
+                          params={"prior": PRIOR_OF[dataset], **PRIOR_PARAMS, **extra},
+                          workers=args.workers)
+            frames.append(prior.assign(algorithm=WITH_PRIOR))
+        elif args.source == "search":
+            for seed in seeds:
+                prior = search_prior(PRIOR_OF[dataset], seed, args.source_cells,
+                                     args.out / "sources")
+                frames.append(sweep(mine, ["nsga2-cat"], [seed], args.budget, args.out / "prior",
+                                    params={"prior": prior, **extra}, workers=args.workers,
+                                    progress=False).assign(algorithm=WITH_PRIOR))
+        else:
+            for problem in mine:
+                frames.append(sweep([problem], ["nsga2-cat"], seeds, args.budget,
+                                    args.out / "prior", params={"prior": priors[problem], **extra},
+                                    workers=args.workers).assign(algorithm=WITH_PRIOR))
     runs = pd.concat(frames, ignore_index=True)
     summary = summarize(runs, [c for c in CHECKPOINTS if c <= args.budget])
     summary.to_csv(args.out / "summary.csv", index=False)
@@ -92,6 +144,61 @@ def main(argv=None) -> int:
           f"{'MET' if ours['share'].mean() >= 0.85 else 'not met'}")
     print(f"\n({time.perf_counter() - t0:.0f} s; runs under {args.out})")
     return 0
+
+
+def search_prior(dataset: str, seed: int, n_cells: int, folder: Path):
+    """The prior of an earlier search of ``dataset``: ``nsga2-cat`` on its five-objective
+    problem (seed ``10000 + seed``, ``n_cells`` unique queries), its cells written to a live
+    store under ``folder`` (made once, then reused) and read back as a partial source."""
+    from pymoo_arnas.algorithms.prior import TransferPrior
+    from pymoo_arnas.experiments.runner import run_one
+    from pymoo_arnas.live.store import ResultStore
+
+    config = f"nsga2-cat-five-seed{10000 + seed}-{n_cells}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{dataset}-{config}.sqlite"
+    if not path.exists():
+        problem = f"{dataset}/clean+{'+'.join(ATTACKS)}"
+        log = run_one(problem, "nsga2-cat", seed=10000 + seed, budget=n_cells)
+        metrics = [c for c in log.columns if c == "clean" or "@" in c]
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        store = ResultStore(tmp)
+        for row in log.to_dict("records"):
+            store.put(dataset, config, [row[f"x{i}"] for i in range(6)],
+                      {m: row[m] for m in metrics})
+        store.close()
+        tmp.replace(path)
+    return TransferPrior.from_store(path, dataset, config, features=PRIOR_PARAMS["prior_features"]
+                                    .split(","))
+
+
+def store_priors(path: Path, dataset: str, config: str | None):
+    """Priors from a proxy task's live store, one per bi-objective problem whose attack it
+    measured: ``(priors by problem, problems)``."""
+    from pymoo_arnas.algorithms.prior import TransferPrior
+    from pymoo_arnas.live.store import ResultStore
+    from pymoo_arnas.objectives import split_objective
+
+    store = ResultStore(path)
+    known = store.configs()
+    known = known[known["dataset"] == dataset]
+    if config is None:
+        if len(known) != 1:
+            raise SystemExit(f"bench_transfer: error: the store holds {len(known)} configs for "
+                             f"{dataset!r}; pick one with --store-config "
+                             f"({', '.join(known['config'])})")
+        config = known["config"].iloc[0]
+    metrics = [c for c in store.to_frame(dataset, config).columns if c == "clean" or "@" in c]
+    by_attack = {split_objective(m)[0]: m for m in metrics}
+    priors = {}
+    for problem in SUITES["bi"]:
+        attack = split_objective(parse_problem(problem)[1][1])[0]
+        if attack in by_attack:
+            priors[problem] = TransferPrior.from_store(
+                store, dataset, config, objectives=("clean", by_attack[attack]),
+                features=[m for m in metrics if m not in ("clean", by_attack[attack])])
+    return priors, list(priors)
 
 
 def format_side_by_side(summary: pd.DataFrame) -> str:

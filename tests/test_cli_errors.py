@@ -81,6 +81,16 @@ CASES = [
     ("live-objective", ["live", "--objectives", "clean", "cw"], None, 2, "'cw'"),
     ("live-ga-two-objectives", ["live", "--algorithm", "ga"], None, 2, "single-objective"),
     ("live-pop-size", ["live", "--pop-size", "0"], None, 2, "--pop-size"),
+    ("live-prior-algorithm", ["live", "--prior-config", "abc", "--no-progress"], None, 2,
+     "--prior-config works with nsga2-cat"),
+    ("live-prior-store-alone", ["live", "--prior-store", "p.sqlite"], None, 2,
+     "need --prior-config"),
+    ("live-prior-store-missing", ["live", "--algorithm", "nsga2-cat", "--prior-config", "abc",
+                                  "--prior-store", "{tmp}/none.sqlite", "--store",
+                                  "{tmp}/s.sqlite", "--no-progress"], None, 2, "no such file"),
+    ("live-prior-config-unknown", ["live", "--algorithm", "nsga2-cat", "--prior-config", "abc",
+                                   "--store", "{tmp}/s.sqlite", "--no-progress"], None, 2,
+     "matches no config of digits"),
     ("llm-server-port", ["llm-server", "--port", "-1"], None, 2, "--port"),
 ]
 

@@ -22,6 +22,13 @@ nHV 0.975 and share of the exact front 78 % at 300 unique queries (without: 0.91
 The source must be given explicitly and must not be the target's own table and objectives
 (:meth:`TransferPrior.check`): that would hand the search the answer.
 
+A source may be *partial*: a live result store holds only the cells trained so far, e.g. on
+a cheaper proxy task (fewer epochs, a smaller network or dataset) or by an earlier search
+(:meth:`TransferPrior.from_store`). The cells it lacks get the prediction of a
+:class:`~pymoo_arnas.algorithms.surrogate.HammingGP` fitted on the cells it has
+(:attr:`TransferPrior.measured_` says which are measured), and the first population is
+drawn from the measured cells.
+
 Examples
 --------
 >>> from pymoo_arnas.problems import ARNAS
@@ -42,7 +49,15 @@ from __future__ import annotations
 import numpy as np
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from pymoo_arnas.space import N_CELLS, decode, encode, representative_codes
+from pymoo_arnas.algorithms.surrogate import HammingGP
+from pymoo_arnas.space import N_CELLS, class_of_code, decode, encode, representative_codes
+
+MIN_MEASURED = 8
+"""Fewest measured cells (isomorphism classes) a partial source must hold."""
+
+MAX_IMPUTE_TRAIN = 2000
+"""Most measured classes the GP that fills a partial source's missing cells is fitted on
+(a fixed, seeded subset beyond it: the Cholesky factor grows with its cube)."""
 
 
 class TransferPrior:
@@ -65,6 +80,15 @@ class TransferPrior:
         "square")``: how a cell fares under other attacks in the source says what kind of
         cell it is.
 
+    Attributes
+    ----------
+    F_ : ndarray, shape (15625, n_obj)
+        After :meth:`bind`: the source's errors of the target's objectives, per genome code.
+    measured_ : ndarray of bool, shape (15625,)
+        After :meth:`bind`: whether the source measured the cell (every feature); the others
+        hold the :class:`~pymoo_arnas.algorithms.surrogate.HammingGP` prediction from the
+        measured cells (a partial source; see :meth:`from_store`).
+
     Notes
     -----
     The source's values are read as the target's objectives are (errors ``1 - accuracy``,
@@ -80,10 +104,66 @@ class TransferPrior:
         self.epsilon = epsilon
         self.problem_ = None
         self.F_ = None  # (N_CELLS, n_obj) source errors per genome code
+        self.measured_ = None
+
+    @classmethod
+    def from_store(cls, store, dataset: str, config, objectives=None, features=None,
+                   epsilon: float | None = 1.0) -> "TransferPrior":
+        """A prior from the cells of a live result store: e.g. a cheaper proxy task's.
+
+        Parameters
+        ----------
+        store : str or Path or ResultStore
+            The SQLite store :class:`~pymoo_arnas.problems.ARNASLive` wrote.
+        dataset : str
+            Its dataset (e.g. ``"digits"``).
+        config : TrainConfig or str
+            The training config (or its key) of the cells to use.
+        objectives, features, epsilon
+            As for the constructor, named as the store names its metrics (e.g.
+            ``("clean", "pgd@Linf:0.1")``; default the target's own objectives).
+
+        Notes
+        -----
+        The store may hold any subset of the cells (at least :data:`MIN_MEASURED`
+        classes); the rest are predicted from them (see the class notes).
+
+        Examples
+        --------
+        >>> from pymoo_arnas.live.store import ResultStore
+        >>> from pymoo_arnas.problems import ARNAS
+        >>> import tempfile, os
+        >>> store = ResultStore(os.path.join(tempfile.mkdtemp(), "proxy.sqlite"))
+        >>> X = decode(representative_codes()[::200])   # 33 cells "trained" on a proxy task
+        >>> acc = 0.5 + 0.08 * (X == 3).sum(axis=1)
+        >>> for x, a in zip(X, acc):
+        ...     store.put("digits", "proxy", x, {"clean": a})
+        >>> prior = TransferPrior.from_store(store, "digits", "proxy", objectives=["clean"])
+        >>> prior = prior.bind(ARNAS("cifar10", ["clean"], budget=30))
+        >>> int(prior.measured_[representative_codes()].sum())   # the other classes predicted
+        33
+        >>> bool(np.allclose(prior.values(X)[:, 0], 1 - acc))     # errors, as the target's
+        True
+        """
+        from pymoo_arnas.live.store import ResultStore
+
+        if not isinstance(store, ResultStore):
+            store = ResultStore(store)
+        table = store.to_table(dataset, config, missing="nan")
+        return cls(table, objectives=objectives, features=features, epsilon=epsilon)
 
     def __repr__(self) -> str:
-        name = self.source if isinstance(self.source, str) else type(self.source).__name__
-        return f"TransferPrior({name!r}, objectives={self.objectives!r})"
+        src = self.source
+        if isinstance(src, str):
+            name = repr(src)
+        elif hasattr(src, "columns") and hasattr(src, "source"):  # a table
+            name = f"<table {src.dataset!r} from {src.source!r}>"
+        elif hasattr(src, "dataset"):
+            name = f"<{type(src).__name__} {src.dataset!r}>"
+        else:
+            name = type(src).__name__
+        extra = f", features={self.extra!r}" if self.extra else ""
+        return f"TransferPrior({name}, objectives={self.objectives!r}{extra})"
 
     # ------------------------------------------------------------------ binding
 
@@ -125,9 +205,7 @@ class TransferPrior:
             raise ValueError(
                 f"transfer prior: the source has {source.n_obj} objectives "
                 f"{source.columns!r}, the problem {target.n_obj} {target.columns!r}")
-        same_table = source.table is getattr(target, "table", None) or (
-            source.dataset == getattr(target, "dataset", None))
-        if same_table and tuple(source.columns) == tuple(target.columns):
+        if _origin(source) == _origin(target) and tuple(source.columns) == tuple(target.columns):
             raise ValueError(
                 "a transfer prior must come from another table or other objectives than the "
                 f"problem's (both are {source.dataset!r} {tuple(source.columns)!r}): that would "
@@ -138,16 +216,21 @@ class TransferPrior:
         ``self``."""
         source = self._source_problem(target)
         self.check(source, target)
-        F = source.evaluate(decode(np.arange(N_CELLS)))
-        self.problem_ = source
-        self.F_ = np.asarray(F, dtype=float)
-        Z = [self.F_]
+        Z = [source.evaluate(decode(np.arange(N_CELLS)))]
+        names = list(source.columns)
         if self.extra:
             from pymoo_arnas.problems import ARNAS
 
             more = ARNAS(source.dataset, self.extra, epsilon=self.epsilon, table=source.table)
-            Z.append(np.asarray(more.evaluate(decode(np.arange(N_CELLS))), dtype=float))
-        self.Z_ = np.hstack(Z)
+            Z.append(more.evaluate(decode(np.arange(N_CELLS))))
+            names += list(more.columns)
+        Z = np.hstack([np.asarray(z, dtype=float) for z in Z])
+        self.measured_ = np.isfinite(Z).all(axis=1)
+        if not self.measured_.all():
+            Z = _impute(Z, names, f"{source.dataset!r} from {source.table.source!r}")
+        self.problem_ = source
+        self.Z_ = Z
+        self.F_ = Z[:, : source.n_obj]
         return self
 
     # ------------------------------------------------------------------ use
@@ -173,16 +256,56 @@ class TransferPrior:
         of every feature, :meth:`features`), best first (in a front, by the first
         objective)."""
         self._check_bound()
-        codes = representative_codes()
-        n = len(codes) if n is None else int(n)
-        F = (self.Z_ if features else self.F_)[codes]
+        reps = representative_codes()
+        n = len(reps) if n is None else int(n)
         out = []
-        for front in NonDominatedSorting().do(F, n_stop_if_ranked=n):
-            front = front[np.lexsort(F[front].T[::-1])]
-            out.extend(codes[front])
+        # measured cells first; the predicted ones of a partial source after them
+        for codes in (reps[self.measured_[reps]], reps[~self.measured_[reps]]):
+            F = (self.Z_ if features else self.F_)[codes]
+            for front in (NonDominatedSorting().do(F, n_stop_if_ranked=n - len(out))
+                          if len(codes) else []):
+                front = front[np.lexsort(F[front].T[::-1])]
+                out.extend(codes[front])
+                if len(out) >= n:
+                    break
             if len(out) >= n:
                 break
         return decode(np.asarray(out[:n], dtype=np.int64))
+
+
+def _origin(problem) -> tuple:
+    """Where a problem's values come from: ``(dataset, table source)`` (a live problem: its
+    store's name for its training config), so a prior from the same origin is refused."""
+    table = getattr(problem, "table", None)
+    if table is not None:
+        return (table.dataset, table.source)
+    train = getattr(problem, "train", None)
+    if train is not None and hasattr(train, "key"):
+        return (getattr(problem, "dataset", None), f"live:{train.key()}")
+    return (getattr(problem, "dataset", None), None)
+
+
+def _impute(Z: np.ndarray, names, where: str) -> np.ndarray:
+    """Fill the missing rows of a partial source's values ``Z`` ``(15625, k)`` (NaN; columns
+    ``names``) with a :class:`HammingGP` fitted, column by column, on the measured classes."""
+    reps = representative_codes()
+    Zr = Z[reps].copy()
+    for j in range(Z.shape[1]):
+        known = np.flatnonzero(np.isfinite(Zr[:, j]))
+        if len(known) < MIN_MEASURED:
+            raise ValueError(
+                f"the transfer prior's source ({where}) has {len(known)} measured cells for "
+                f"{names[j]!r}; a prior needs at least {MIN_MEASURED}")
+        if len(known) == len(reps):
+            continue
+        train = known
+        if len(train) > MAX_IMPUTE_TRAIN:
+            train = np.sort(np.random.default_rng(0).choice(known, MAX_IMPUTE_TRAIN,
+                                                            replace=False))
+        gp = HammingGP().fit(decode(reps[train]), Zr[train, j])
+        missing = np.flatnonzero(~np.isfinite(Zr[:, j]))
+        Zr[missing, j] = gp.predict(decode(reps[missing]))[:, 0]
+    return Zr[class_of_code()]
 
 
 __all__ = ["TransferPrior"]

@@ -9,6 +9,11 @@ Example (a couple of minutes on a laptop CPU)::
 
     arnas live --dataset digits --C 8 --epochs 3 --pop-size 10 --n-gen 3 --workers 2
     arnas live --scheduler tcp://scheduler:8786 --dataset cifar10 --C 16 --N 5 --epochs 50
+
+A cheaper run's cells (fewer epochs, a smaller network) can be the prior of a costlier one:
+``--algorithm nsga2-cat --prior-config KEY`` with the config key the cheap run printed (its
+cells in the same store, or in ``--prior-store``); see
+:meth:`~pymoo_arnas.algorithms.prior.TransferPrior.from_store`.
 """
 
 from __future__ import annotations
@@ -78,6 +83,15 @@ def add_parser(subparsers) -> None:
     add_parallel(r, "cells")
     r.add_argument("--log", default=None, help="write the query log to this CSV file")
     r.add_argument("--no-progress", action="store_true", help="no progress bars")
+    pr = p.add_argument_group("transfer prior (nsga2-cat)")
+    pr.add_argument("--prior-config", metavar="KEY", default=None,
+                    help="the cells of another training config (e.g. a cheaper proxy run: fewer "
+                         "epochs) as nsga2-cat's transfer prior: its config key, as a run prints "
+                         "it (a unique prefix will do)")
+    pr.add_argument("--prior-store", metavar="PATH", default=None,
+                    help="store holding the prior's cells (default: --store)")
+    pr.add_argument("--prior-dataset", default=None, choices=DATASETS,
+                    help="dataset of the prior's cells (default: --dataset)")
     p.set_defaults(func=run, kept=kept)
 
 
@@ -129,6 +143,57 @@ def _load_data(dataset: str) -> None:
         raise CLIError(f"--dataset {dataset}: {exc}", FAILURE) from None
 
 
+def _check_prior_args(args) -> None:
+    """One line for a prior option this run cannot use (before anything is trained)."""
+    from pymoo_arnas.cli.search import PRIOR_ALGORITHMS
+
+    if args.prior_config is None:
+        if args.prior_store or args.prior_dataset:
+            raise CLIError("--prior-store and --prior-dataset need --prior-config KEY")
+        return
+    if args.algorithm not in PRIOR_ALGORITHMS:
+        raise CLIError(f"--prior-config works with {', '.join(PRIOR_ALGORITHMS)}; got "
+                       f"--algorithm {args.algorithm}")
+
+
+def _prior(args, cfg, problem):
+    """The transfer prior of ``--prior-config``: that config's cells of the prior store."""
+    from pathlib import Path
+
+    from pymoo_arnas.algorithms.prior import MIN_MEASURED, TransferPrior
+    from pymoo_arnas.live.store import ResultStore, StoreError
+
+    path = args.prior_store or problem.store.path
+    if args.prior_store and not Path(path).is_file():
+        raise CLIError(f"--prior-store {path}: no such file")
+    dataset = args.prior_dataset or args.dataset
+    try:
+        store = problem.store if not args.prior_store else ResultStore(path)
+        known = store.configs()
+    except StoreError as exc:
+        raise CLIError(str(exc), FAILURE) from None
+    known = known[known["dataset"] == dataset]
+    held = ", ".join(f"{c} ({n} cells)" for c, n in zip(known["config"], known["n_cells"]))
+    match = known[known["config"].str.startswith(args.prior_config)]
+    if len(match) != 1:
+        why = "matches no" if len(match) == 0 else "matches more than one"
+        raise CLIError(f"--prior-config {args.prior_config} {why} config of {dataset} in "
+                       f"{path}; it holds: {held or 'none'}")
+    key, n_cells = match["config"].iloc[0], int(match["n_cells"].iloc[0])
+    if key == cfg.key() and dataset == args.dataset:
+        raise CLIError(f"--prior-config {args.prior_config} is this run's own config: a prior "
+                       "must come from other settings (e.g. fewer epochs)")
+    if n_cells < MIN_MEASURED:
+        raise CLIError(f"--prior-config {key} has {n_cells} cells of {dataset}; a prior needs "
+                       f"at least {MIN_MEASURED}")
+    stored = set(store.to_frame(dataset, key).columns)
+    absent = [c for c in problem.columns if c not in stored]
+    if absent:
+        raise CLIError(f"--prior-config {key} did not measure {absent[0]} (stored: "
+                       f"{', '.join(sorted(c for c in stored if c == 'clean' or '@' in c))})")
+    return TransferPrior.from_store(store, dataset, key, objectives=problem.columns)
+
+
 def run(args) -> int:
     from pymoo.optimize import minimize
 
@@ -140,6 +205,7 @@ def run(args) -> int:
     record = algorithm_record(args.algorithm, len(args.objectives))
     if record.needs_llm:
         raise CLIError(f"algorithm {args.algorithm!r} needs an LLM client; use the Python API")
+    _check_prior_args(args)
     cfg = TrainConfig(C=args.C, N=args.N, epochs=args.epochs, batch_size=args.batch_size,
                       lr=args.lr, weight_decay=args.weight_decay, optimizer=args.optimizer,
                       adv=args.adv, adv_eps=args.adv_eps, adv_steps=args.adv_steps,
@@ -156,6 +222,8 @@ def run(args) -> int:
                         budget=args.budget, progress=not args.no_progress)
     try:
         params = {"pop_size": args.pop_size} if record.takes_pop_size else {}
+        if args.prior_config is not None:
+            params["prior"] = _prior(args, cfg, problem)
         algorithm = get_algorithm(args.algorithm, **params)
         minimize(problem, algorithm, ("n_gen", args.n_gen), seed=args.seed, verbose=False)
     finally:
@@ -163,7 +231,9 @@ def run(args) -> int:
     log = problem.query_log
     if args.log:
         log.to_csv(args.log, index=False)
-    print(f"{problem!r}, algorithm {args.algorithm}, seed {args.seed}, store {problem.store.path}")
+    prior = f", prior {args.prior_config}" if args.prior_config else ""
+    print(f"{problem!r}, algorithm {args.algorithm}, seed {args.seed}{prior}, store "
+          f"{problem.store.path}, config {cfg.key()}")
     print(f"evaluations {problem.n_evals}, unique cells {problem.n_unique}, "
           f"trained now {problem.n_trained}\n")
     print_fronts(log, problem.columns, problem=problem)

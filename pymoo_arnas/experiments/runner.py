@@ -343,8 +343,9 @@ def _run_spec(spec: RunSpec) -> pd.DataFrame:
 
 
 def _params_text(params) -> str:
-    """The algorithm parameters of a run as stable text (objects such as an LLM client by
-    their type name), stored with the run so a sweep can tell runs of other settings."""
+    """The algorithm parameters of a run as stable text (an LLM client by its type and model,
+    an object with a short repr of its own, e.g. a transfer prior, by it, others by their type
+    name), stored with the run so a sweep can tell runs of other settings."""
     def plain(v):
         if isinstance(v, LLMClient):  # runs of another model are runs of other settings
             return f"<{type(v).__name__} model={v.model}>"
@@ -352,6 +353,8 @@ def _params_text(params) -> str:
             json.dumps(v)
             return v
         except (TypeError, ValueError):
+            if type(v).__repr__ is not object.__repr__ and len(repr(v)) <= 500:
+                return repr(v)
             return f"<{type(v).__name__}>"
 
     return json.dumps({str(k): plain(v) for k, v in dict(params or {}).items()}, sort_keys=True)

@@ -95,3 +95,92 @@ def test_default_nsga2_cat_is_unchanged_by_the_prior_options():
     minimize(a, get_algorithm("nsga2-cat"), seed=2)
     minimize(b, NSGA2LocalSearch(pop_size=20, prior=None, prior_pool=5), seed=2)
     assert a.query_log.equals(b.query_log)
+
+
+# ---------------------------------------------------------------- partial sources (a store)
+
+def _proxy_store(tmp_path, n_cells: int, seed: int = 0, dataset: str = "cifar10",
+                 config: str = "proxy"):
+    """A live store holding the CIFAR-10 table's values of ``n_cells`` random classes, as a
+    cheaper proxy run (or an earlier search) would have left it."""
+    from pymoo_arnas.live.store import ResultStore
+    from pymoo_arnas.space import decode, representative_codes
+
+    table = ARNAS("cifar10", ("clean", "pgd@Linf", "fgsm"))
+    codes = np.random.default_rng(seed).choice(representative_codes(), n_cells, replace=False)
+    X = decode(codes)
+    acc = 1 - table.evaluate(X)
+    store = ResultStore(tmp_path / "proxy.sqlite")
+    for x, a in zip(X, acc):
+        store.put(dataset, config, x, dict(zip(table.columns, a)))
+    return store, X, acc
+
+
+def test_partial_source_keeps_measured_cells_and_predicts_the_rest(tmp_path, target):
+    from pymoo_arnas.space import decode, representative_codes
+
+    store, X, acc = _proxy_store(tmp_path, 300)
+    prior = TransferPrior.from_store(store, "cifar10", "proxy").bind(target)
+    reps = representative_codes()
+    assert int(prior.measured_[reps].sum()) == 300
+    np.testing.assert_allclose(prior.values(X), 1 - acc[:, :2])  # measured: exactly the store's
+    assert np.isfinite(prior.F_).all() and np.isfinite(prior.Z_).all()
+    # isomorphic genomes share one predicted value
+    classes = isomorphism_class(decode(np.arange(15625)))
+    some = np.flatnonzero(classes == classes[reps[4000]])
+    assert len(np.unique(prior.F_[some], axis=0)) == 1
+    # the prediction carries information: it ranks the unmeasured classes like the table
+    full = ARNAS("cifar10", ("clean", "pgd@Linf")).evaluate(decode(reps))
+    unmeasured = ~prior.measured_[reps]
+    from scipy.stats import spearmanr
+    rho = spearmanr(prior.F_[reps][unmeasured, 0], full[unmeasured, 0]).statistic
+    assert rho > 0.5
+    # the first population is drawn from the measured cells, their front first
+    G = prior.initial_genomes(20)
+    assert prior.measured_[reps[isomorphism_class(G)]].all()
+
+
+def test_partial_source_features_and_too_few_cells(tmp_path, target):
+    store, X, acc = _proxy_store(tmp_path, 40)
+    prior = TransferPrior.from_store(store, "cifar10", "proxy", features=("fgsm",)).bind(target)
+    assert prior.features(X).shape == (40, 3)
+    np.testing.assert_allclose(prior.features(X)[:, 2], 1 - acc[:, 2])
+    (tmp_path / "small").mkdir()
+    small, _, _ = _proxy_store(tmp_path / "small", 5, config="tiny")
+    with pytest.raises(ValueError, match="5 measured cells for 'clean'.*at least 8"):
+        TransferPrior.from_store(small, "cifar10", "tiny").bind(target)
+    with pytest.raises(ValueError, match="no cells for dataset 'digits'"):
+        TransferPrior.from_store(store, "digits", "proxy")
+
+
+def test_a_store_of_the_same_dataset_under_another_config_is_a_prior(tmp_path):
+    """A cheap proxy of the *same* dataset (other training settings) is no copy of the
+    target's table: it is allowed; the target's own table is still refused."""
+    store, _, _ = _proxy_store(tmp_path, 50)
+    target = ARNAS("cifar10", ("clean", "pgd@Linf"))
+    prior = TransferPrior.from_store(store, "cifar10", "proxy").bind(target)
+    assert prior.measured_.sum() > 0
+    assert "live:proxy" in repr(prior)
+
+
+def test_search_with_a_partial_prior_keeps_the_budget_and_starts_from_measured_cells(tmp_path):
+    from pymoo_arnas.space import representative_codes
+
+    store, _, _ = _proxy_store(tmp_path, 200)
+    problem = ARNAS("cifar100", ("clean", "pgd@Linf"), budget=60)
+    prior = TransferPrior.from_store(store, "cifar10", "proxy")
+    res = minimize(problem, get_algorithm("nsga2-cat", prior=prior), seed=0)
+    assert problem.n_unique == 60
+    first = problem.query_log[[f"x{i}" for i in range(6)]].to_numpy()[:20]
+    reps = representative_codes()
+    assert res.algorithm.prior.measured_[reps[isomorphism_class(first)]].all()
+
+
+def test_sweep_params_tell_priors_apart(tmp_path):
+    """A sweep stores a prior by its description, so runs with another prior are not reused."""
+    from pymoo_arnas.experiments.runner import _params_text
+
+    store, _, _ = _proxy_store(tmp_path, 20)
+    a = _params_text({"prior": TransferPrior.from_store(store, "cifar10", "proxy")})
+    b = _params_text({"prior": TransferPrior("cifar10")})
+    assert a != b and "live:proxy" in a and "'cifar10'" in b

@@ -291,3 +291,32 @@ def test_a_failing_cell_in_a_parallel_batch_loses_none_of_the_others(tmp_path, t
     again = ARNASLive("digits", train=tiny, store=path, trainer=_counting(calls), progress=False)
     again.evaluate(CELLS[:4])
     assert calls == [(2, 2, 2, 2, 2, 2)]
+
+
+@pytest.mark.slow
+def test_cli_live_with_a_cheaper_runs_cells_as_its_prior(tmp_path, capsys):
+    """A cheap proxy run (1 epoch) fills the store; the costlier run (2 epochs) names its
+    config with --prior-config and starts from its best cells."""
+    import re
+
+    from pymoo_arnas.cli import main
+    from pymoo_arnas.space import isomorphism_class
+
+    base = ["live", "--C", "4", "--max-train", "128", "--max-test", "64", "--eval-pgd-steps",
+            "2", "--device", "cpu", "--store", str(tmp_path / "s.sqlite"), "--no-progress"]
+    assert main(base + ["--epochs", "1", "--algorithm", "random", "--pop-size", "12",
+                        "--n-gen", "1", "--log", str(tmp_path / "proxy.csv")]) == 0
+    key = re.search(r"config ([0-9a-f]{16})", capsys.readouterr().out).group(1)
+    proxy = pd.read_csv(tmp_path / "proxy.csv")
+    argv = base + ["--epochs", "2", "--algorithm", "nsga2-cat", "--pop-size", "4", "--n-gen",
+                   "2", "--prior-config", key[:6], "--log", str(tmp_path / "log.csv")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"prior {key[:6]}" in out and "Found front" in out
+    log = pd.read_csv(tmp_path / "log.csv")
+    first = isomorphism_class(log[[f"x{i}" for i in range(6)]].to_numpy()[:4])
+    assert set(first) <= set(isomorphism_class(proxy[[f"x{i}" for i in range(6)]].to_numpy()))
+    # the costlier run's own config is no prior of itself
+    own = re.search(r"config ([0-9a-f]{16})", out).group(1)
+    assert main(argv[:-4] + ["--prior-config", own]) == 2
+    assert "this run's own config" in capsys.readouterr().err
