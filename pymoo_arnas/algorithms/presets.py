@@ -40,11 +40,24 @@ from pymoo_arnas.operators.classic import (
 from pymoo_arnas.space import N_OPS
 
 
+CMA_SEED_FOR_0 = 2**31 - 1
+"""The seed ``cma`` gets for a run with seed 0 (which it would take as "use the clock")."""
+
+
 class RoundedCMAES(CMAES):
     """pymoo's CMA-ES whose samples are rounded to the nearest operation before evaluation.
 
     The strategy keeps its continuous samples; the problem sees ``round(clip(x, 0, 4))``.
+
+    The ``cma`` package reads a seed of 0 as "seed from the clock", so a run with
+    ``seed=0`` was not reproducible; here seed 0 is given to ``cma`` as :data:`CMA_SEED_FOR_0`
+    (other seeds as they are).
     """
+
+    def _setup(self, problem, **kwargs):
+        super()._setup(problem, **kwargs)
+        if self.options.get("seed") == 0:
+            self.options["seed"] = CMA_SEED_FOR_0
 
     def _initialize_infill(self):
         pop = super()._initialize_infill()

@@ -81,6 +81,17 @@ def test_same_seed_same_run(name):
     assert not logs[0].equals(logs[2])
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_cmaes_same_seed_same_run_seed_0_too(seed):
+    """cma reads seed 0 as "seed from the clock": a seed-0 run must still repeat."""
+    logs = []
+    for _ in range(2):
+        problem = ARNAS("cifar100", objectives="pgd@Linf", budget=None)
+        minimize(problem, get_algorithm("cmaes"), MaximumFunctionCallTermination(150), seed=seed)
+        logs.append(problem.query_log)
+    assert logs[0].equals(logs[1])
+
+
 @pytest.mark.parametrize("name", ["nsga2-cat", "random"])
 def test_budgeted_algorithms_spend_exactly_the_budget_without_repeats(name):
     problem = ARNAS("cifar10", objectives=("clean", "fgsm@Linf"), budget=57)

@@ -278,8 +278,11 @@ def test_retries_a_failed_file(server, installed, monkeypatch):
             return real.get(name, default)
 
     server["files"] = OnceMissing()
+    waits = []
+    monkeypatch.setattr("pooch.core.time.sleep", waits.append)  # pooch's back-off, not waited
     download(["cifar10"], dest=installed, base_url=server["url"], force=True, progress=False,
              retries=1)
+    assert waits == [1]
     assert server["requests"].count("meta.zip") == 2  # the 404, then the retry
 
 
