@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pymoo_arnas.space import representative_codes
+from pymoo_arnas.space import GENOME_COLUMNS, representative_codes
 from pymoo_arnas.live.config import TrainConfig
 from pymoo_arnas.space import decode, encode, to_arch_str
 
-GENOME = [f"x{i}" for i in range(6)]
+GENOME = list(GENOME_COLUMNS)
 
 
 def sample_cells(n: int, seed: int) -> np.ndarray:

@@ -53,6 +53,7 @@ from pymoo_arnas.experiments.problems import (  # noqa: E402
     parse_problem,
 )
 from pymoo_arnas.experiments.runner import summarize, sweep  # noqa: E402
+from pymoo_arnas.space import GENOME_COLUMNS  # noqa: E402
 
 PRIOR_OF = {"cifar10": "cifar100", "cifar100": "cifar10"}
 """Target dataset -> the dataset whose table is its prior."""
@@ -165,7 +166,7 @@ def search_prior(dataset: str, seed: int, n_cells: int, folder: Path):
         tmp.unlink(missing_ok=True)
         store = ResultStore(tmp)
         for row in log.to_dict("records"):
-            store.put(dataset, config, [row[f"x{i}"] for i in range(6)],
+            store.put(dataset, config, [row[c] for c in GENOME_COLUMNS],
                       {m: row[m] for m in metrics})
         store.close()
         tmp.replace(path)

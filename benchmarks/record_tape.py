@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pymoo_arnas.space import GENOME_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TAPE = ROOT / "notebooks" / "data" / "gemma3-270m-nsga2-tape.jsonl"
 
@@ -80,7 +82,7 @@ def main(argv=None) -> int:
         if server is not None:
             server.stop()
     log = problem.query_log
-    genomes = log[[f"x{i}" for i in range(6)]].to_numpy().tolist()
+    genomes = log[list(GENOME_COLUMNS)].to_numpy().tolist()
     meta = {
         "settings": SETTINGS,
         "model": "Gemma 3 270M Q4_K_M (base model) under llama-cpp-python server, "

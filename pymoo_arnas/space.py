@@ -56,6 +56,10 @@ N_OPS = len(OPS)
 N_CELLS = N_OPS**N_EDGES  # 15,625
 N_UNIQUE = 6466
 
+GENOME_COLUMNS = tuple(f"x{i}" for i in range(N_EDGES))
+"""Column names of a genome in every table the package writes (query logs, stores, runs):
+``("x0", ..., "x5")``; ``log[list(GENOME_COLUMNS)].to_numpy()`` gives the genomes back."""
+
 OP_INDEX = {name: i for i, name in enumerate(OPS)}
 
 # x0 most significant: code = sum(x_i * 5**(5 - i)); lexicographic order of genomes

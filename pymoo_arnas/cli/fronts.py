@@ -23,7 +23,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from pymoo_arnas.space import to_arch_str
+from pymoo_arnas.space import GENOME_COLUMNS, to_arch_str
 
 
 def _accuracy_errors(values: np.ndarray) -> np.ndarray:
@@ -72,7 +72,7 @@ def found_front(query_log: pd.DataFrame, columns, errors=None) -> pd.DataFrame:
 
 
 def _archs(log: pd.DataFrame) -> list:
-    return [to_arch_str(g) for g in log[[f"x{i}" for i in range(6)]].to_numpy()]
+    return [to_arch_str(g) for g in log[list(GENOME_COLUMNS)].to_numpy()]
 
 
 def print_fronts(query_log: pd.DataFrame, columns, exact: pd.DataFrame | None = None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pymoo_arnas.space import N_CELLS, CellIndex, decode
+from pymoo_arnas.space import GENOME_COLUMNS, N_CELLS, CellIndex, decode
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class BenchmarkTable:
         g = self.genomes()
         df = pd.DataFrame(self.values, columns=list(self.columns))
         for i in range(g.shape[1]):
-            df.insert(i, f"x{i}", g[:, i])
+            df.insert(i, GENOME_COLUMNS[i], g[:, i])
         df.insert(0, "uid", self.uids)
         return df.set_index("uid")
 

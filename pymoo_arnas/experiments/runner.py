@@ -47,6 +47,7 @@ from pymoo.core.callback import Callback
 from pymoo_arnas.experiments.metrics import convergence
 from pymoo_arnas.experiments.problems import expand_problems, make_problem
 from pymoo_arnas.llm.base import LLMClient
+from pymoo_arnas.space import GENOME_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +249,7 @@ class _LLMTrace(Callback):
         out = np.zeros(len(log), dtype=bool)
         if not len(log):
             return out
-        units = problem.units(log[[f"x{i}" for i in range(6)]].to_numpy(np.int64))
+        units = problem.units(log[list(GENOME_COLUMNS)].to_numpy(np.int64))
         start = 0
         for n, mark in self.marks:
             if mark is True:

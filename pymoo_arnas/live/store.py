@@ -33,7 +33,14 @@ import pandas as pd
 from pymoo_arnas.live.cells import key_of
 from pymoo_arnas.live.config import TrainConfig
 from pymoo_arnas.objectives import canonical_name, parse_objective
-from pymoo_arnas.space import N_EDGES, CellIndex, decode, encode, representative_codes
+from pymoo_arnas.space import (
+    GENOME_COLUMNS,
+    N_EDGES,
+    CellIndex,
+    decode,
+    encode,
+    representative_codes,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS configs (config TEXT PRIMARY KEY, json TEXT NOT NULL);
@@ -193,7 +200,7 @@ class ResultStore:
         res["metric"] = res["metric"].map(canonical_name)
         G = decode(cells["code"].to_numpy()) if len(cells) else np.empty((0, N_EDGES), np.int64)
         for i in range(N_EDGES):
-            cells.insert(3 + i, f"x{i}", G[:, i])
+            cells.insert(3 + i, GENOME_COLUMNS[i], G[:, i])
         uids = CellIndex.from_graph().genome_to_uid(G) if len(G) else np.empty(0, np.int64)
         cells.insert(3, "uid", uids)
         if len(res):
@@ -253,7 +260,7 @@ class ResultStore:
         reps = representative_codes()
         values = np.full((len(reps), len(metrics)), np.nan)
         row_of_rep = {int(c): i for i, c in enumerate(reps)}
-        G = df[[f"x{i}" for i in range(N_EDGES)]].to_numpy()
+        G = df[list(GENOME_COLUMNS)].to_numpy()
         rows = np.array([row_of_rep[int(u)] for u in CellIndex.from_graph().genome_to_uid(G)], dtype=np.int64)
         values[rows] = df[metrics].to_numpy(dtype=float)
         n_missing = int(np.isnan(values).any(axis=1).sum())

@@ -57,7 +57,7 @@ from pymoo_arnas.llm.base import LLMClient, LLMError, LLMFatalError
 from pymoo_arnas.llm.parsing import parse_cells
 from pymoo_arnas.llm.prompts import PromptContext, PromptTemplate, answer_schema
 from pymoo_arnas.operators.classic import CellSampling, RandomResetMutation, bind_eliminations
-from pymoo_arnas.space import N_EDGES, isomorphism_class, validate
+from pymoo_arnas.space import GENOME_COLUMNS, N_EDGES, isomorphism_class, validate
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class _LLMProposer:
         if self.n_avoid == 0 or len(X) == 0:
             return np.empty((0, N_EDGES), np.int64)
         log = getattr(problem, "query_log", None)
-        cols = [f"x{i}" for i in range(N_EDGES)]
+        cols = list(GENOME_COLUMNS)
         if log is not None and len(log) and all(c in log for c in cols):
             E = log[cols].to_numpy(dtype=np.int64)[::-1]
         else:

@@ -13,7 +13,7 @@ from pymoo_arnas.data.scores import align_to_table, load_scores
 from pymoo_arnas.data.table import BenchmarkTable
 from pymoo_arnas.problems.base import BUDGET_PENALTY, CellProblem, check_columns, check_settings
 from pymoo_arnas.problems.objectives import COSTS, SCORES, resolve_objective
-from pymoo_arnas.space import N_CELLS, N_EDGES, decode
+from pymoo_arnas.space import GENOME_COLUMNS, N_CELLS, decode
 
 __all__ = ["ARNAS", "BUDGET_PENALTY", "COSTS", "NETWORKS", "SCORES", "check_columns",
            "check_settings", "cost_of_genomes", "score_of_rows"]
@@ -271,7 +271,7 @@ class ARNAS(CellProblem):
         ``x0..x5``, ``index``, ``uid`` and one value column per objective."""
         units = self._front_units()
         G = self._unit_genomes(units)
-        df = pd.DataFrame(G, columns=[f"x{i}" for i in range(N_EDGES)])
+        df = pd.DataFrame(G, columns=list(GENOME_COLUMNS))
         df["index"] = self.table.index.genome_to_index(G) if len(G) else np.empty(0, np.int64)
         df["uid"] = self.table.index.genome_to_uid(G) if len(G) else np.empty(0, np.int64)
         for j, col in enumerate(self.columns):

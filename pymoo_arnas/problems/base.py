@@ -59,7 +59,7 @@ import pandas as pd
 from pymoo.core.problem import Problem
 
 from pymoo_arnas.data.lookup import first_unseen
-from pymoo_arnas.space import N_EDGES, N_OPS, CellIndex, validate
+from pymoo_arnas.space import GENOME_COLUMNS, N_EDGES, N_OPS, CellIndex, validate
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ class CellProblem(Problem):
         X = np.concatenate(self._log_X) if self._log_X else np.empty((0, N_EDGES), np.int64)
         values = (np.concatenate(self._log_values) if self._log_values
                   else np.empty((0, self.n_obj), np.float64))
-        df = pd.DataFrame(X, columns=[f"x{i}" for i in range(N_EDGES)])
+        df = pd.DataFrame(X, columns=list(GENOME_COLUMNS))
         empty = np.empty(0, np.int64)
         df["index"] = self._cell_index.genome_to_index(X) if len(X) else empty
         df["uid"] = self._cell_index.genome_to_uid(X) if len(X) else empty
