@@ -85,10 +85,31 @@ def plot_convergence(runs: pd.DataFrame, metric: str = "nhv", path="convergence.
     return _save(fig, path)
 
 
+def axis_label(problem, j: int) -> str:
+    """What objective ``j`` of ``problem`` is, for an axis: ``"clean accuracy"``,
+    ``"params (minimised)"``, ``"synflow (maximised)"``.
+
+    >>> from pymoo_arnas.problems import ARNAS
+    >>> p = ARNAS("cifar10", ("clean", "params"))
+    >>> axis_label(p, 0), axis_label(p, 1)
+    ('clean accuracy', 'params (minimised)')
+    """
+    col = problem.columns[j]
+    if problem.is_cost[j]:  # costs, and scores minimised as they are
+        return f"{col} (minimised)"
+    if problem.is_maximized[j]:
+        return f"{col} (maximised)"
+    return f"{col} accuracy"
+
+
 def plot_front(problem, archive: pd.DataFrame | None = None, path="front.png",
                label: str = "found") -> Path:
-    """The exact front (accuracies) of an ARNAS problem and the non-dominated cells of
-    ``archive`` (default ``problem.query_log``)."""
+    """The exact front of a two-objective ARNAS problem and the non-dominated cells of
+    ``archive`` (default ``problem.query_log``), in the problem's own values: accuracies, and
+    costs (``params``, ``flops``) or training-free scores as they are.
+
+    The axes say what each value is (:func:`axis_label`); the view is cut just past the
+    exact front on each objective's worse side."""
     from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
     if problem.n_obj != 2:
@@ -100,16 +121,24 @@ def plot_front(problem, archive: pd.DataFrame | None = None, path="front.png",
     A = archive[cols].to_numpy(dtype=float)
     ax.scatter(A[:, 0], A[:, 1], s=6, c="0.75", label=f"queried ({len(A)})")
     if len(A):
-        nd = NonDominatedSorting().do(1 - A, only_non_dominated_front=True)
+        nd = NonDominatedSorting().do(problem.errors(A), only_non_dominated_front=True)
         ax.scatter(A[nd, 0], A[nd, 1], s=30, marker="s", facecolors="none",
                    edgecolors="tab:blue", label=f"{label} front ({len(nd)})")
     ax.scatter(exact[cols[0]], exact[cols[1]], s=14, c="tab:red",
                label=f"exact front ({len(exact)})")
-    lo = exact[cols].min().to_numpy() - 0.03
-    ax.set_xlim(left=lo[0])
-    ax.set_ylim(bottom=lo[1])
-    ax.set_xlabel(f"{cols[0]} accuracy")
-    ax.set_ylabel(f"{cols[1]} accuracy")
+    E = exact[cols].to_numpy(dtype=float)
+    lims = []
+    for j in range(2):  # cut the view a little past the front's worst value of each objective
+        lo, hi = E[:, j].min(), E[:, j].max()
+        accuracy = not (problem.is_cost[j] or problem.is_maximized[j])
+        margin = 0.03 if accuracy else 0.1 * ((hi - lo) or abs(hi) or 1.0)
+        worse_is_low = problem.is_maximized[j] or accuracy
+        lims.append({"left" if j == 0 else "bottom": lo - margin} if worse_is_low
+                    else {"right" if j == 0 else "top": hi + margin})
+    ax.set_xlim(**lims[0])
+    ax.set_ylim(**lims[1])
+    ax.set_xlabel(axis_label(problem, 0))
+    ax.set_ylabel(axis_label(problem, 1))
     ax.set_title(repr(problem), fontsize=8)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
@@ -152,4 +181,4 @@ def plot_paper(runs: pd.DataFrame, path="paper.png", evals: int = 3000, llmo_pat
     return _save(fig, path)
 
 
-__all__ = ["convergence_stats", "plot_convergence", "plot_front", "plot_paper"]
+__all__ = ["axis_label", "convergence_stats", "plot_convergence", "plot_front", "plot_paper"]

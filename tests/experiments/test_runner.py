@@ -1,5 +1,7 @@
 """Sweeps: determinism, resumability, parallel == serial, bad input, CLI, plots, paper."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -225,3 +227,31 @@ def test_plot_front(tmp_path):
     minimize(problem, get_algorithm("nsga2-cat"), seed=0)
     path = plot_front(problem, path=tmp_path / "front.png")
     assert path.stat().st_size > 1000
+
+
+def test_plot_front_draws_costs_as_costs(tmp_path, monkeypatch):
+    """With a cost objective the found front is the non-dominated set of (accuracy up, params
+    down), the axis says "minimised", and the view keeps the whole exact front."""
+    import matplotlib.pyplot as plt
+    from pymoo.optimize import minimize
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    from pymoo_arnas.algorithms import get_algorithm
+    from pymoo_arnas.experiments import plots
+
+    problem = make_problem("cifar10/clean+params", budget=60)
+    minimize(problem, get_algorithm("nsga2-cat"), seed=0)
+    figs = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figs.append(fig) or Path(path))
+    plots.plot_front(problem, path=tmp_path / "front.png")
+    ax = figs[0].axes[0]
+    assert ax.get_xlabel() == "clean accuracy" and ax.get_ylabel() == "params (minimised)"
+    found = ax.collections[1].get_offsets()  # the found front's squares
+    A = problem.query_log[list(problem.columns)].to_numpy(float)
+    nd = NonDominatedSorting().do(problem.errors(A), only_non_dominated_front=True)
+    assert sorted(map(tuple, np.asarray(found))) == sorted(map(tuple, A[nd]))
+    exact = problem.exact_front()[list(problem.columns)].to_numpy(float)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert ((exact[:, 0] >= x0) & (exact[:, 0] <= x1)).all()
+    assert ((exact[:, 1] >= y0) & (exact[:, 1] <= y1)).all()
+    plt.close(figs[0])
