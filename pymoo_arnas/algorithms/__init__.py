@@ -8,6 +8,8 @@ name                algorithm
                     duplicate elimination by isomorphism class)
 ``nsga2-cat``       the best classic configuration: NSGA-II + Pareto local search over
                     1-edge neighbourhoods + Hamming-kernel GP screening (:class:`NSGA2LocalSearch`)
+``nsga2-cat-zc``    ``nsga2-cat`` whose GP also knows each cell's zero-cost features (log
+                    params, the untrained cell's adversarial NTK; :mod:`.zero_cost`)
 ``nsga2-llm``       NSGA-II with the LLM operators (needs ``llm=client``)
 ``nsga2-cat-llm``   ``nsga2-cat`` whose candidate pool also holds LLM proposals, screened
                     by the GP (needs ``llm=client``)

@@ -108,6 +108,12 @@ class NSGA2LocalSearch(NSGA2):
     prior_pool : int
         With a prior, the source's best unqueried cells (the fronts of all its features,
         best first) added to the candidate pool each generation.
+    zero_cost : sequence of str or str or ZeroCostFeatures, optional
+        Zero-cost features of each cell as surrogate features
+        (:class:`~pymoo_arnas.algorithms.zero_cost.ZeroCostFeatures`; names or a
+        comma-separated string), e.g. ``"params,ntk_adv_min"``: the GP then models the
+        residuals of a linear fit on them (beside a prior's values when there is one).
+        Default: none. ``nsga2-cat-zc`` is ``nsga2-cat`` with those two.
     global_pool : int, optional
         Unique queries during which the candidate pool is every unqueried cell of the space
         (the GP screens all of them) instead of the neighbourhoods and offspring. Default:
@@ -172,6 +178,15 @@ class NSGA2LocalSearch(NSGA2):
     there. Choosing the residual GP or the plain one by leave-one-out error each generation
     did not help (0.873 and 0.845 with the digits prior).
 
+    Zero-cost features (``zero_cost=``, registered as ``nsga2-cat-zc`` with ``params`` and
+    ``ntk_adv_min``; tuning seeds 100-119, the 8 bi-objective problems, mean nHV at 100 / 200 /
+    300 queries): 0.805 / 0.883 / 0.909 (share 0.605) against 0.718 / 0.854 / 0.903 (0.612)
+    without; ``params`` alone 0.808 / 0.862 / 0.895, with ``ntk_min`` 0.804 / 0.869 / 0.901,
+    ``params, ntk_min, ntk_adv_min`` 0.790 / 0.886 / 0.911, ``params, ntk_min, naswot`` 0.747 /
+    0.862 / 0.899. With one objective (the paper's 10 problems, seeds 100-109) the optimum in
+    90 of 100 runs against 89. The features speak most when the archive is small: they lead
+    the first 100 queries and are level after 200.
+
     The GP's linear algebra is small; keep BLAS single-threaded on a busy machine
     (``OPENBLAS_NUM_THREADS=1``, or :func:`pymoo_arnas.experiments.blas.limit_blas_threads`),
     else thread contention can make a run 30x slower.
@@ -201,6 +216,7 @@ class NSGA2LocalSearch(NSGA2):
         prior_features=None,
         prior_pool: int = 40,
         global_pool: int | None = None,
+        zero_cost=None,
         **kwargs,
     ):
         removed = sorted(_REMOVED & set(kwargs))
@@ -253,6 +269,12 @@ class NSGA2LocalSearch(NSGA2):
             raise ValueError(f"global_pool must be a number of queries >= 0; got "
                              f"{global_pool!r}")
         self.global_pool = None if global_pool is None else int(global_pool)
+        if zero_cost is not None:
+            from pymoo_arnas.algorithms.zero_cost import ZeroCostFeatures
+
+            if not isinstance(zero_cost, ZeroCostFeatures):
+                zero_cost = ZeroCostFeatures(zero_cost)
+        self.zero_cost = zero_cost
 
     # ------------------------------------------------------------------ archive
 
@@ -379,6 +401,12 @@ class NSGA2LocalSearch(NSGA2):
             rows.extend(front)
         return np.array(rows[: self.max_train], dtype=np.int64)
 
+    def _features(self, X) -> np.ndarray:
+        """Surrogate features ``(n, k)`` of genomes: the prior's values, then the zero-cost
+        features."""
+        parts = [src.features(X) for src in (self.prior, self.zero_cost) if src is not None]
+        return np.hstack(parts)
+
     def _select(self, pool, n, rng) -> np.ndarray:
         """Indices of ``n`` cells of ``pool``: the best ``n - explore * n`` by predicted
         non-domination rank against the archive, then random ones."""
@@ -388,13 +416,13 @@ class NSGA2LocalSearch(NSGA2):
         if not self.surrogate or len(self._arch_X) < _MIN_TRAIN or n_model == 0:
             return order[:n]
         train = self._training_rows()
-        if self.prior is None:
-            gp = HammingGP().fit(self._arch_X[train], self._arch_F[train])
+        X = self._arch_X[train]
+        if self.prior is None and self.zero_cost is None:
+            gp = HammingGP().fit(X, self._arch_F[train])
             mean, std = gp.predict(pool, return_std=True)
         else:
-            X = self._arch_X[train]
-            gp = ResidualGP().fit(X, self._arch_F[train], self.prior.features(X))
-            mean, std = gp.predict(pool, self.prior.features(pool), return_std=True)
+            gp = ResidualGP().fit(X, self._arch_F[train], self._features(X))
+            mean, std = gp.predict(pool, self._features(pool), return_std=True)
         P = mean - self.beta * std  # (pool, n_obj)
         merged = np.vstack([self._arch_F, P])
         rank = np.empty(len(pool), dtype=np.int64)

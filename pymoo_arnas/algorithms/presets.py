@@ -127,6 +127,25 @@ register(AlgorithmRecord(
 ))
 
 
+ZERO_COST = ("params", "ntk_adv_min")
+"""The zero-cost features of ``nsga2-cat-zc`` (see :mod:`pymoo_arnas.algorithms.zero_cost`)."""
+
+
+def nsga2_cat_zc(pop_size: int = 20, **kwargs):
+    """``nsga2-cat`` whose surrogate also knows each cell's zero-cost features: the log of
+    its parameter count and the smallest NTK eigenvalue of its untrained network on PGD
+    inputs (:data:`ZERO_COST`; ``zero_cost=`` to choose others)."""
+    kwargs.setdefault("zero_cost", ZERO_COST)
+    return NSGA2LocalSearch(pop_size=pop_size, **kwargs)
+
+
+register(AlgorithmRecord(
+    "nsga2-cat-zc", nsga2_cat_zc,
+    "nsga2-cat + zero-cost surrogate features (log params, adversarial NTK's smallest "
+    "eigenvalue of the untrained cell)",
+))
+
+
 def nsga2_llm(llm=None, pop_size: int = 20, share: float = 1.0, **kwargs):
     """NSGA-II with the LLM operators (LLM sampling and mutation, uniform crossover).
 
@@ -234,6 +253,5 @@ register(AlgorithmRecord(
 ))
 
 
-__all__ = ["RoundedCMAES", "RoundedDE", "cmaes", "de", "ga", "llmo", "nsga2", "nsga2_cat",
-           "nsga2_llm",
-           "nsga2_ux", "pso", "random_search"]
+__all__ = ["RoundedCMAES", "RoundedDE", "ZERO_COST", "cmaes", "de", "ga", "llmo", "nsga2",
+           "nsga2_cat", "nsga2_cat_zc", "nsga2_llm", "nsga2_ux", "pso", "random_search"]

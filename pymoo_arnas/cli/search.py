@@ -51,7 +51,7 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-PRIOR_ALGORITHMS = ("nsga2-cat",)
+PRIOR_ALGORITHMS = ("nsga2-cat", "nsga2-cat-zc")
 """The algorithms ``--prior`` works with (they take ``prior=``)."""
 
 
