@@ -41,7 +41,7 @@ from pymoo_arnas.experiments.paper import compare_table3, format_comparison  # n
 from pymoo_arnas.experiments.problems import SUITES  # noqa: E402
 from pymoo_arnas.experiments.runner import format_summary, summarize, sweep  # noqa: E402
 
-BI_ALGORITHMS = ["random", "nsga2", "nsga2-ux", "nsga2-cat"]
+BI_ALGORITHMS = ["random", "nsga2", "nsga2-ux", "nsga2-cat", "nsga2-cat-zc"]
 SO_ALGORITHMS = ["ga", "pso", "de", "cmaes", "jade", "shade", "random", "nsga2-cat"]
 MANY_ALGORITHMS = ["random", "nsga2-cat", "nsga3", "moead", "sms-emoa", "age-moea"]
 
