@@ -185,7 +185,10 @@ class NSGA2LocalSearch(NSGA2):
     ``params, ntk_min, ntk_adv_min`` 0.790 / 0.886 / 0.911, ``params, ntk_min, naswot`` 0.747 /
     0.862 / 0.899. With one objective (the paper's 10 problems, seeds 100-109) the optimum in
     90 of 100 runs against 89. The features speak most when the archive is small: they lead
-    the first 100 queries and are level after 200.
+    the first 100 queries and are level after 200. Tried and not kept: the global phase
+    longer with them (150 / 200 / 300 queries: 0.909 / 0.902 / 0.891 at 300), the NTK score
+    as ``log1p`` (0.717 / 0.872 / 0.920: the early gain gone), with a whole-table prior
+    (0.967 against 0.975 at 300 on seeds 100-109).
 
     The GP's linear algebra is small; keep BLAS single-threaded on a busy machine
     (``OPENBLAS_NUM_THREADS=1``, or :func:`pymoo_arnas.experiments.blas.limit_blas_threads`),
