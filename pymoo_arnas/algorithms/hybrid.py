@@ -11,7 +11,9 @@ This is the project's best classic (no language model) configuration, registered
    ``n_seeds`` cells), plus NSGA-II offspring made with uniform (edge-wise) crossover and
    random-reset mutation from the current population;
 2. ranks the pool with a Gaussian process with a Hamming kernel (:class:`HammingGP`) of
-   every objective fitted on the archive, by the optimistic prediction ``mean - beta *
+   every objective fitted on the archive (on the residuals of a linear trend in a prior's
+   values or the cells' zero-cost features when given: ``prior=``, ``zero_cost=``), by the
+   optimistic prediction ``mean - beta *
    std``'s non-domination rank against the archive (any number of objectives), ties broken
    at random, and keeps ``n_offsprings`` of them; a share ``explore`` is drawn unscreened
    from the pool to keep the search honest where the surrogate is wrong;
