@@ -38,3 +38,38 @@ def test_gemma_tape_replays_identically():
     assert rep.usage.completion_tokens == meta["usage"]["completion_tokens"]
     # the model's proposals really drove part of the search
     assert m.stats.used > 0
+
+
+_WRITER = """
+import sys
+from pymoo_arnas.llm.base import LLMClient
+
+class Echo(LLMClient):
+    backend = "echo"
+    def _call(self, prompt, system, schema):
+        return '{"cells": [[3, 3, 3, 3, 3, 3]]}', 10, 12
+
+llm = Echo(model="echo-1", record=sys.argv[1])
+for i in range(int(sys.argv[3])):
+    llm.complete(f"w{sys.argv[2]} i{i} " + "x" * (60000 + 37 * i))
+"""
+
+
+@pytest.mark.slow  # four interpreters at once: seconds on a busy two-core machine
+def test_processes_recording_to_one_tape_never_interleave_a_line(tmp_path):
+    """``arnas bench --record --workers N``: the worker processes append to one tape. Each
+    entry is one append of one line, so lines of 60 KB from four processes at once stay
+    whole and the tape replays."""
+    import subprocess
+    import sys
+
+    tape = tmp_path / "tape.jsonl"
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tape), str(w), "40"])
+             for w in range(4)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    lines = tape.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 160
+    prompts = {json.loads(line)["prompt"][:8].strip() for line in lines}  # every line parses
+    assert len(prompts) == 160
+    rep = ReplayClient(tape)
+    assert rep.complete("w3 i39 " + "x" * (60000 + 37 * 39)).text.startswith('{"cells"')
