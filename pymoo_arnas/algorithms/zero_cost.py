@@ -32,7 +32,7 @@ import functools
 
 import numpy as np
 
-from pymoo_arnas.space import N_CELLS, class_of_code, decode, encode, representative_codes
+from pymoo_arnas.space import N_CELLS, decode, encode
 
 COSTS = ("params", "flops")
 """Features from the network's size (their logarithms)."""
@@ -58,11 +58,9 @@ def _column(name: str) -> np.ndarray:
 
         v = np.log(getattr(cost, name)(decode(np.arange(N_CELLS))).astype(float))
     else:
-        from pymoo_arnas.data.scores import load_scores
+        from pymoo_arnas.data.scores import by_code, load_scores
 
-        scores = load_scores()
-        by_code = dict(zip(scores["code"].to_numpy(np.int64), scores[name].to_numpy(float)))
-        v = np.array([by_code[int(c)] for c in representative_codes()])[class_of_code()]
+        v = by_code(load_scores())[name].to_numpy(float)
         ok = np.isfinite(v)
         # cells whose output ignores the input score -inf / inf: the worst finite value
         v = np.where(np.isposinf(v), v[ok].max(), np.where(np.isneginf(v), v[ok].min(), v))

@@ -76,6 +76,27 @@ def load_scores() -> pd.DataFrame:
     return out
 
 
+def by_code(features: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``features`` (with a ``code`` column) spread over every genome code by
+    isomorphism class: 15,625 rows indexed by ``code``, NaN where a class has no features.
+
+    >>> per = by_code(load_scores())
+    >>> per.shape, bool(per.loc[0, "synflow"] == per.loc[15, "synflow"])  # isomorphic genomes
+    ((15625, 11), True)
+    """
+    if "code" not in features.columns:
+        raise ValueError("features need a 'code' column (genome code of each scored cell)")
+    cls = class_of_code()
+    pos = np.full(cls.max() + 1, -1)
+    pos[cls[features["code"].to_numpy(np.int64)]] = np.arange(len(features))
+    rows = pos[cls]
+    values = features.drop(columns="code").to_numpy(float)
+    out = np.full((len(cls), values.shape[1]), np.nan)
+    out[rows >= 0] = values[rows[rows >= 0]]
+    return pd.DataFrame(out, index=pd.RangeIndex(len(cls), name="code"),
+                        columns=[c for c in features.columns if c != "code"])
+
+
 def align_to_table(features: pd.DataFrame, table: BenchmarkTable) -> pd.DataFrame:
     """Rows of ``features`` (with a ``code`` column) matched to ``table``'s rows by
     isomorphism class; index = the table's uids, NaN where a class has no features.
@@ -86,17 +107,9 @@ def align_to_table(features: pd.DataFrame, table: BenchmarkTable) -> pd.DataFram
     >>> aligned.shape == (table.n_rows, 11), bool(aligned["synflow"].notna().all())
     (True, True)
     """
-    if "code" not in features.columns:
-        raise ValueError("features need a 'code' column (genome code of each scored cell)")
-    cls = class_of_code()
-    pos = np.full(cls.max() + 1, -1)
-    pos[cls[features["code"].to_numpy(np.int64)]] = np.arange(len(features))
-    rows = pos[cls[table.index.index_to_code[table.uids]]]
-    values = features.drop(columns="code").to_numpy(float)
-    out = np.full((table.n_rows, values.shape[1]), np.nan)
-    out[rows >= 0] = values[rows[rows >= 0]]
-    return pd.DataFrame(out, index=pd.Index(table.uids, name="uid"),
-                        columns=[c for c in features.columns if c != "code"])
+    per = by_code(features)
+    return pd.DataFrame(per.to_numpy()[table.index.index_to_code[table.uids]],
+                        index=pd.Index(table.uids, name="uid"), columns=per.columns)
 
 
-__all__ = ["align_to_table", "load_scores"]
+__all__ = ["align_to_table", "by_code", "load_scores"]
