@@ -186,12 +186,11 @@ def _prior(args, cfg, problem):
     if n_cells < MIN_MEASURED:
         raise CLIError(f"--prior-config {key} has {n_cells} cells of {dataset}; a prior needs "
                        f"at least {MIN_MEASURED}")
-    stored = set(store.to_frame(dataset, key).columns)
-    absent = [c for c in problem.columns if c not in stored]
-    if absent:
-        raise CLIError(f"--prior-config {key} did not measure {absent[0]} (stored: "
-                       f"{', '.join(sorted(c for c in stored if c == 'clean' or '@' in c))})")
-    return TransferPrior.from_store(store, dataset, key, objectives=problem.columns)
+    try:  # the store says which of this run's metrics the prior's cells lack
+        table = store.to_table(dataset, key, metrics=problem.columns, missing="nan")
+    except ValueError as exc:
+        raise CLIError(f"--prior-config {key}: {exc}") from None
+    return TransferPrior(table, objectives=problem.columns)
 
 
 def run(args) -> int:

@@ -320,3 +320,19 @@ def test_cli_live_with_a_cheaper_runs_cells_as_its_prior(tmp_path, capsys):
     own = re.search(r"config ([0-9a-f]{16})", out).group(1)
     assert main(argv[:-4] + ["--prior-config", own]) == 2
     assert "this run's own config" in capsys.readouterr().err
+
+
+def test_cli_live_prior_that_lacks_a_metric_is_one_line(tmp_path, capsys):
+    """A prior config that never measured this run's PGD accuracy: one line, exit 2, nothing
+    trained."""
+    from pymoo_arnas.cli import main
+
+    store = ResultStore(tmp_path / "s.sqlite")
+    for x in CELLS:  # eight cells: enough for a prior, but only their clean accuracy
+        store.put("digits", "cheapkey00000000", x, {"clean": 0.5})
+    argv = ["live", "--algorithm", "nsga2-cat", "--prior-config", "cheap", "--store",
+            str(tmp_path / "s.sqlite"), "--no-progress", "--device", "cpu"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "metric 'pgd@Linf:0.1' is not in the store for 'digits'; stored: clean" in err
