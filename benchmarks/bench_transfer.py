@@ -190,14 +190,15 @@ def store_priors(path: Path, dataset: str, config: str | None):
                              f"{dataset!r}; pick one with --store-config "
                              f"({', '.join(known['config'])})")
         config = known["config"].iloc[0]
-    metrics = [c for c in store.to_frame(dataset, config).columns if c == "clean" or "@" in c]
+    table = store.to_table(dataset, config, missing="nan")  # read once, shared by the priors
+    metrics = list(table.columns)
     by_attack = {split_objective(m)[0]: m for m in metrics}
     priors = {}
     for problem in SUITES["bi"]:
         attack = split_objective(parse_problem(problem)[1][1])[0]
         if attack in by_attack:
-            priors[problem] = TransferPrior.from_store(
-                store, dataset, config, objectives=("clean", by_attack[attack]),
+            priors[problem] = TransferPrior(
+                table, objectives=("clean", by_attack[attack]),
                 features=[m for m in metrics if m not in ("clean", by_attack[attack])])
     return priors, list(priors)
 

@@ -136,7 +136,7 @@ def nsga2_cat_zc(pop_size: int = 20, **kwargs):
     its parameter count and the smallest NTK eigenvalue of its untrained network on PGD
     inputs (:data:`ZERO_COST`; ``zero_cost=`` to choose others)."""
     kwargs.setdefault("zero_cost", ZERO_COST)
-    return NSGA2LocalSearch(pop_size=pop_size, **kwargs)
+    return nsga2_cat(pop_size=pop_size, **kwargs)
 
 
 register(AlgorithmRecord(
