@@ -4,6 +4,7 @@ candidates with) and ridge regression on one-hot cell features."""
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import solve_triangular
 
 from pymoo_arnas.space import EDGES, N_EDGES, N_OPS, validate
 
@@ -112,25 +113,30 @@ class HammingGP:
         self.theta = float(theta)
         self.noise = float(noise)
 
+    def kernel(self, A, B) -> np.ndarray:
+        """Kernel matrix ``(n, k)`` between genomes ``A`` ``(n, 6)`` and ``B`` ``(k, 6)``, 1 on
+        the diagonal (a subclass may use another; ``benchmarks/bench_surrogate.py`` does)."""
+        return np.exp(-self.theta * hamming(A, B))
+
     def fit(self, X, F) -> "HammingGP":
         """Fit on genomes ``(n, 6)`` and objective values ``(n, m)``."""
         self.X_ = np.asarray(X, dtype=np.int64)
         F = np.asarray(F, dtype=float).reshape(len(self.X_), -1)
         self.mean_ = F.mean(axis=0)
         self.scale_ = F.std(axis=0) + 1e-12
-        K = np.exp(-self.theta * hamming(self.X_, self.X_)) + self.noise * np.eye(len(self.X_))
+        K = self.kernel(self.X_, self.X_) + self.noise * np.eye(len(self.X_))
         self.L_ = np.linalg.cholesky(K)
         Y = (F - self.mean_) / self.scale_
-        self.alpha_ = np.linalg.solve(self.L_.T, np.linalg.solve(self.L_, Y))
+        self.alpha_ = solve_triangular(self.L_.T, solve_triangular(self.L_, Y, lower=True))
         return self
 
     def predict(self, X, return_std: bool = False):
         """Predicted mean ``(n, m)`` (and standard deviation ``(n, m)`` with ``return_std``)."""
-        Ks = np.exp(-self.theta * hamming(X, self.X_))
+        Ks = self.kernel(np.asarray(X, dtype=np.int64), self.X_)
         mean = Ks @ self.alpha_ * self.scale_ + self.mean_
         if not return_std:
             return mean
-        V = np.linalg.solve(self.L_, Ks.T)
+        V = solve_triangular(self.L_, Ks.T, lower=True)
         std = np.sqrt(np.maximum(1.0 - (V * V).sum(axis=0), 1e-12))
         return mean, std[:, None] * self.scale_
 

@@ -16,6 +16,7 @@ from pymoo_arnas.algorithms import (
     list_algorithms,
     neighbours,
 )
+from pymoo_arnas.algorithms.surrogate import hamming
 from pymoo_arnas.experiments.metrics import convergence
 from pymoo_arnas.problems import ARNAS
 from pymoo_arnas.space import isomorphism_class
@@ -167,6 +168,30 @@ def test_hamming_gp_interpolates_its_training_cells():
     assert (std < 0.05).all()
     far = gp.predict(rng.integers(0, 5, size=(5, 6)), return_std=True)[1]
     assert far.shape == (5, 1)
+
+
+
+def test_hamming_gp_subclass_with_its_own_kernel_screens_nsga2_cat():
+    """A researcher's surrogate: a HammingGP subclass overrides only ``kernel`` and an
+    NSGA2LocalSearch subclass returns it from ``_surrogate``; the search then screens with it."""
+    calls = []
+
+    class CountingGP(HammingGP):
+        def kernel(self, A, B):
+            calls.append((len(A), len(B)))
+            return np.exp(-2.0 * hamming(A, B))
+
+    class Screened(NSGA2LocalSearch):
+        def _surrogate(self):
+            return CountingGP()
+
+    gp = CountingGP(noise=1e-6).fit([[0] * 6, [1] * 6], [[0.0], [1.0]])
+    assert np.allclose(gp.predict([[1] * 6]), 1.0, atol=1e-4)
+    calls.clear()
+    problem = ARNAS("cifar10", objectives=("clean", "pgd@Linf"), budget=60)
+    minimize(problem, Screened(pop_size=20), seed=0)
+    assert problem.n_unique == 60
+    assert calls and max(n for n, _ in calls) > 100  # candidate pools, not only the archive
 
 
 # --------------------------------------------------------------------------- LLMO
