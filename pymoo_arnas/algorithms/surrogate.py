@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import solve_triangular
+from scipy.special import ndtri
 
 from pymoo_arnas.space import EDGES, N_EDGES, N_OPS, validate
 
@@ -85,6 +86,26 @@ def hamming(A, B) -> np.ndarray:
     for i in range(A.shape[1]):
         D += A[:, i, None] != B[None, :, i]
     return D
+
+
+def rank_warp(F) -> np.ndarray:
+    """Each column of ``F`` ``(n, m)`` through its empirical distribution onto the normal
+    scale (a Gaussian copula, as HEBO warps its outputs): ``ndtri((rank - 0.5) / n)``, tied
+    values sharing their mean rank. Only the order of each column matters, so a GP fitted on
+    the warped values is unchanged by any increasing map of an objective, and a long tail
+    (e.g. the many cells that barely train) no longer sets its scale.
+
+    >>> rank_warp([[0.1], [0.3], [0.3], [0.9]]).round(3).ravel().tolist()
+    [-1.15, 0.0, 0.0, 1.15]
+    """
+    F = np.asarray(F, dtype=float)
+    F = F.reshape(len(F), -1)
+    W = np.empty_like(F)
+    for j in range(F.shape[1]):
+        _, inverse, counts = np.unique(F[:, j], return_inverse=True, return_counts=True)
+        mid_rank = np.cumsum(counts) - (counts - 1) / 2.0  # 1-based mean rank of each value
+        W[:, j] = ndtri((mid_rank[inverse.ravel()] - 0.5) / len(F))
+    return W
 
 
 class HammingGP:
@@ -202,4 +223,5 @@ class ResidualGP:
         return trend + mean, std
 
 
-__all__ = ["HammingGP", "ResidualGP", "RidgeSurrogate", "cell_features", "hamming"]
+__all__ = ["HammingGP", "ResidualGP", "RidgeSurrogate", "cell_features", "hamming",
+           "rank_warp"]

@@ -1,5 +1,7 @@
 """The algorithm registry, the presets, nsga2-cat, random search and LLMO on the real tables."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from pymoo.optimize import minimize
@@ -17,6 +19,7 @@ from pymoo_arnas.algorithms import (
     neighbours,
 )
 from pymoo_arnas.algorithms.surrogate import hamming
+from pymoo_arnas.data import synthetic_table
 from pymoo_arnas.experiments.metrics import convergence
 from pymoo_arnas.problems import ARNAS
 from pymoo_arnas.space import isomorphism_class
@@ -129,6 +132,33 @@ def test_nsga2_cat_rejects_bad_options():
         NSGA2LocalSearch(n_seeds=0)
     with pytest.raises(TypeError, match="'acquisition' was removed"):
         NSGA2LocalSearch(acquisition="ehvi")  # it gave no measured gain
+    with pytest.raises(ValueError, match="warp must be True, False or None.*'yes'"):
+        NSGA2LocalSearch(warp="yes")
+
+
+def test_nsga2_cat_warps_objectives_by_default_but_not_with_a_prior():
+    assert NSGA2LocalSearch().warp and not NSGA2LocalSearch(warp=False).warp
+    assert not NSGA2LocalSearch(prior="cifar10").warp
+
+
+@pytest.mark.parametrize("objectives, budget", [(("clean",), 60), (("clean", "pgd@Linf"), 60)])
+def test_warped_screening_sees_only_the_order_of_each_objective(objectives, budget):
+    """On rank-warped objectives the GP's screening, and so the cells queried (one objective:
+    the whole run; several: the global phase of the first 100 queries, after which NSGA-II's
+    crowding distance reads the values themselves), are the same when every value is mapped
+    by an increasing function; on the raw values they are not."""
+    table = synthetic_table()
+    cubed = dataclasses.replace(table, values=table.values ** 3)
+
+    def queried(tab, warp):
+        problem = ARNAS(table=tab, objectives=objectives, epsilon=1.0, budget=budget)
+        minimize(problem, NSGA2LocalSearch(pop_size=20, warp=warp), seed=3)
+        return problem.query_log["uid"].to_numpy()
+
+    same = queried(table, True)
+    assert len(same) == budget
+    np.testing.assert_array_equal(queried(cubed, True), same)
+    assert not np.array_equal(queried(cubed, False), queried(table, False))
 
 
 @pytest.mark.parametrize("objectives", [
