@@ -15,7 +15,8 @@ Each finished run is written to ``<out>/runs/<problem>/<algorithm>/seed<k>.parqu
 moment it finishes (atomically, by the process that drives the sweep), with the settings it
 was made with; a sweep skips runs whose file exists, so an interrupted sweep loses nothing
 finished and a re-run only does what is missing, and it refuses a folder that holds runs
-made with other settings (budget, mode, algorithm parameters) rather than reuse them.
+made with other settings (budget, mode, algorithm parameters, or another version of this
+package, whose algorithms may differ) rather than reuse them.
 Runs are deterministic (same seed, same result) and independent, so they can run in
 processes on this machine or on a Dask cluster (:mod:`pymoo_arnas.parallel`) with
 identical results; local worker processes exit when the sweep's process dies.
@@ -44,6 +45,7 @@ import pandas as pd
 
 from pymoo.core.callback import Callback
 
+from pymoo_arnas import __version__
 from pymoo_arnas.experiments.metrics import convergence
 from pymoo_arnas.experiments.problems import expand_problems, make_problem
 from pymoo_arnas.llm.base import LLMClient
@@ -371,6 +373,7 @@ def _write(df: pd.DataFrame, path: Path, params=None) -> None:
     out["budget"] = df.attrs["budget"]
     out["seconds"] = df.attrs["seconds"]
     out["params"] = _params_text(params)
+    out["version"] = __version__
     for k, v in df.attrs.get("llm", {}).items():
         if k not in ("llm_share", "llm_cells"):  # those are read off from_llm
             out[k] = v
@@ -379,17 +382,20 @@ def _write(df: pd.DataFrame, path: Path, params=None) -> None:
 
 
 def _stored_settings(path: Path) -> dict | None:
-    """Budget, mode and parameters a stored run was made with (None if unreadable)."""
+    """Budget, mode, parameters and package version a stored run was made with (None if
+    unreadable; the version None for a run stored before versions were recorded)."""
     import pyarrow.parquet as pq
 
     try:
         names = pq.read_schema(path).names
-        cols = [c for c in ("budget", "mode", "params") if c in names]
+        cols = [c for c in ("budget", "mode", "params", "version") if c in names]
         first = pq.read_table(path, columns=cols).slice(0, 1).to_pylist()
     except Exception as exc:  # noqa: BLE001 - a damaged file is redone, not trusted
         log.warning("stored run %s is unreadable (%s); it will be run again", path, exc)
         return None
-    return first[0] if first else None
+    if not first:
+        return None
+    return {"version": None, **first[0]}
 
 
 def _check_stored(specs, out) -> list:
@@ -398,8 +404,8 @@ def _check_stored(specs, out) -> list:
     Raises
     ------
     ValueError
-        When ``out`` holds a run of this sweep made with other settings (budget, mode or
-        algorithm parameters): such runs are never reused silently.
+        When ``out`` holds a run of this sweep made with other settings (budget, mode,
+        algorithm parameters or package version): such runs are never reused silently.
     """
     todo, clash = [], []
     for spec in specs:
@@ -411,13 +417,15 @@ def _check_stored(specs, out) -> list:
         if got is None:
             todo.append(spec)
             continue
-        want = {"budget": spec.budget, "mode": spec.mode, "params": _params_text(spec.params)}
+        want = {"budget": spec.budget, "mode": spec.mode, "params": _params_text(spec.params),
+                "version": __version__}
         diff = {k: (got[k], want[k]) for k in got if got[k] != want[k]}
         if diff:
             clash.append((path, diff))
     if clash:
         path, diff = clash[0]
-        said = ", ".join(f"{k} {a!r} (this sweep: {b!r})" for k, (a, b) in diff.items())
+        said = ", ".join(f"{k} {'not recorded' if a is None else repr(a)} (this sweep: {b!r})"
+                         for k, (a, b) in diff.items())
         raise ValueError(
             f"{out} holds {len(clash)} run{'s' * (len(clash) > 1)} made with other settings, "
             f"e.g. {path.relative_to(out)} has {said}; use another --out / out=, or delete "

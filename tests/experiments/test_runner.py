@@ -4,8 +4,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
+import pymoo_arnas
 from pymoo_arnas.experiments import runner
 from pymoo_arnas.experiments.paper import (
     OPTIMA,
@@ -115,6 +117,27 @@ def test_sweep_refuses_an_out_holding_runs_of_other_settings(tmp_path):
               progress=False)
     runs = load_runs(out)  # each run keeps the settings it was made with
     assert set(runs["params"]) == {"{}", '{"pop_size": 10}'}
+
+
+
+@pytest.mark.parametrize("stored", ["0.1.0", None])
+def test_sweep_refuses_runs_of_another_package_version(tmp_path, stored):
+    """An algorithm's defaults may change between versions (e.g. nsga2-cat's warped GP in
+    0.2.0) with the same parameter text: such runs are not reused."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "sweep"
+    runs = sweep(["cifar10/clean+pgd"], ["random"], 1, 20, out, progress=False)
+    assert set(runs["version"]) == {pymoo_arnas.__version__}
+    (path,) = out.glob("runs/*/*/seed0.parquet")
+    table = pq.read_table(path).drop(["version"])
+    if stored is not None:
+        table = table.append_column("version", pa.array([stored] * len(table)))
+    pq.write_table(table, path)
+    said = "'0.1.0'" if stored else "not recorded"
+    with pytest.raises(ValueError, match=f"other settings.*version {said} "
+                                         rf"\(this sweep: '{pymoo_arnas.__version__}'\)"):
+        sweep(["cifar10/clean+pgd"], ["random"], 1, 20, out, progress=False)
 
 
 def test_sweep_removes_half_written_files_of_dead_processes(tmp_path):
