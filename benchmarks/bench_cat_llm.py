@@ -19,28 +19,30 @@ and reproduces the same figures (the seconds aside).
 Needs the ``local`` extra to record (the server is started and stopped here), or
 ``--base-url`` of any OpenAI-compatible server.
 
-Measured 2026-11-30 (Gemma 3 270M Q4_K_M under llama.cpp, 1 thread, temperature 0.8,
-2 busy cores; budget 300, the tapes under ``benchmarks/tapes/cat_llm``; ``--replay``
-reproduces every figure but the seconds):
+Measured 2026-11-30 with nsga2-cat's rank-warped GP (0.2.0; Gemma 3 270M Q4_K_M under
+llama.cpp, 1 thread, temperature 0.8, 2 busy cores; budget 300, the tapes under
+``benchmarks/tapes/cat_llm``; ``--replay`` reproduces every figure but the seconds):
 
 =====================  ====  ===============  ===============  ==========================
 problem                seed  nsga2-cat        nsga2-cat-llm    LLM cells / calls / fallb.
 =====================  ====  ===============  ===============  ==========================
-cifar10/clean+pgd      0     0.880, 70 %      0.873, 60 %      3 (1.0 %) / 14 / 137
-cifar10/clean+pgd      1     0.895, 60 %      0.874, 50 %      4 (1.3 %) / 14 / 81
-cifar100/clean+apgd    0     0.904, 44 %      0.884, 39 %      8 (2.7 %) / 14 / 121
-cifar100/clean+apgd    1     0.888, 33 %      0.866, 28 %      12 (4.0 %) / 14 / 109
-mean                         0.892, 52 %      0.874, 44 %      27/1200 (2.2 %) / 56 / 448
+cifar10/clean+pgd      0     0.843, 50 %      0.840, 60 %      9 (3.0 %) / 14 / 120
+cifar10/clean+pgd      1     0.851, 50 %      0.752, 50 %      6 (2.0 %) / 14 / 128
+cifar100/clean+apgd    0     0.902, 44 %      0.879, 33 %      6 (2.0 %) / 14 / 122
+cifar100/clean+apgd    1     0.904, 44 %      0.883, 33 %      6 (2.0 %) / 14 / 119
+mean                         0.875, 47 %      0.838, 44 %      27/1200 (2.2 %) / 56 / 489
 =====================  ====  ===============  ===============  ==========================
 
-(nHV, share of the exact front found.) No call failed; each took about 20 s (about 700-1000
-prompt and 280 answer tokens), so an LLM run took about 265 s against 0.1-1 s for
-nsga2-cat. The GP picked few of the model's proposals (2.2 % of the queried cells); the rest
-of the 25 % LLM share of the offspring was random-reset fallback after duplicate or repeated
-answers. The LLM runs were lower on all four, by 0.02 nHV on average: within the spread the
-run's random path alone gives (nsga2-cat-llm with a client that answers ``[]``, all
-fallback, against nsga2-cat on the same two problems, seeds 0-5: per-run differences
--0.07..+0.08, mean -0.011), so four runs cannot tell a weak model's effect from noise.
+(nHV, share of the exact front found; ``nsga2-cat`` here with nsga2-cat-llm's own settings,
+``global_pool=0, n_offsprings=20``, so that the two differ only by the model.) No call
+failed; an LLM run took about 290-415 s against 0.1-2 s for nsga2-cat. The GP picked few of
+the model's proposals (2.2 % of the queried cells); the rest of the 25 % LLM share of the
+offspring was random-reset fallback after duplicate or repeated answers. The LLM runs were
+lower on all four, by 0.037 nHV on average (0.10 on one): within the spread the run's random
+path alone gives (nsga2-cat-llm with a client whose every answer is empty, all fallback,
+against nsga2-cat on the same two problems, seeds 0-5: per-run differences -0.10..+0.05,
+mean -0.020), so four runs cannot tell a weak model's effect from noise. (Before the
+warped GP: 0.892 against 0.874.)
 """
 
 from __future__ import annotations

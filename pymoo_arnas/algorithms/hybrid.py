@@ -174,15 +174,16 @@ class NSGA2LocalSearch(NSGA2):
     100-119) the optimum in 181 of 200 runs against 173. With a table prior warping lost
     (0.969 against 0.975 at 300), so it is off there.
 
-    Other surrogates (``benchmarks/bench_surrogate.py --search --seeds 20 --first-seed 100``,
-    which overrides :meth:`_surrogate`; mean nHV at 100 / 200 / 300 queries, on the raw
-    objectives, as measured before warping) did not beat the Hamming GP's 0.718 / 0.854 /
-    0.903: the Hamming kernel between class representatives 0.688 / 0.868 / 0.908, an RBF
-    kernel on path encodings 0.601 / 0.803 / 0.879, its mean with the Hamming kernel 0.669 /
-    0.828 / 0.882, ridge regression 0.620 / 0.813 / 0.871, the mean of ridge and GP 0.687 /
-    0.838 / 0.883. The same benchmark shows why the front is hard to complete: a Hamming GP
-    fitted on half of the other classes ranks only 52 of the 87 exact-front cells of the 8
-    problems among its first 100.
+    Other surrogates, each on the warped objectives (``benchmarks/bench_surrogate.py --search
+    --seeds 20 --first-seed 100``, which overrides :meth:`_surrogate`; mean nHV at 100 / 200 /
+    300 queries, worst problem at 300), against the Hamming GP's 0.756 / 0.870 / 0.905 (0.757):
+    the Hamming kernel between class representatives 0.770 / 0.874 / 0.918 (0.805), but level
+    on seeds 120-149 (0.749 / 0.869 / 0.911 against 0.762 / 0.869 / 0.908); an RBF kernel on
+    path encodings 0.648 / 0.847 / 0.897; its mean with the Hamming kernel 0.766 / 0.867 /
+    0.910, and 0.767 / 0.854 / 0.905 on seeds 120-149; ridge regression 0.732 / 0.842 / 0.878;
+    the mean of ridge and GP 0.774 / 0.847 / 0.895. None was kept. The same benchmark shows
+    why the front is hard to complete: a Hamming GP fitted on half of the other classes
+    ranks only 52 of the 87 exact-front cells of the 8 problems among its first 100.
 
     With a transfer prior (``prior=``; tuning seeds
     100-109, the 8 bi-objective problems, each CIFAR searched with the other's table):
