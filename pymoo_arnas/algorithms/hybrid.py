@@ -125,10 +125,11 @@ class NSGA2LocalSearch(NSGA2):
         prior of a whole table (whose best cells join the pool instead; a partial prior, e.g.
         a proxy task's store, keeps the default). 0 turns it off.
     warp : bool, optional
-        Fit the GP on the archive's rank-warped objectives (:func:`~pymoo_arnas.algorithms.
-        surrogate.rank_warp`) and rank the candidates in that space (a non-domination rank
-        does not change when an objective is mapped by an increasing function). Default: on,
-        off with a prior (whose values the GP's trend fits linearly in the raw objectives).
+        Fit the GP on the archive's rank-warped objectives
+        (:func:`~pymoo_arnas.algorithms.surrogate.rank_warp`) and rank the candidates in that
+        space (a non-domination rank does not change when an objective is mapped by an
+        increasing function). Default: on, off with a prior (whose values the GP's trend fits
+        linearly in the raw objectives).
 
     Notes
     -----
