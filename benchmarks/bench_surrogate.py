@@ -44,6 +44,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from pymoo.optimize import minimize  # noqa: E402
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting  # noqa: E402
+from scipy.spatial.distance import cdist  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
 from pymoo_arnas.algorithms.hybrid import NSGA2LocalSearch  # noqa: E402
@@ -94,22 +95,18 @@ class RepresentativeGP(HammingGP):
         return super().kernel(representative(A), representative(B))
 
 
-def _sqdist(P, Q):
-    return np.maximum((P * P).sum(1)[:, None] + (Q * Q).sum(1)[None] - 2 * P @ Q.T, 0.0)
-
-
 class PathGP(HammingGP):
     """RBF kernel on the path encoding (squared length scale 1)."""
 
     def kernel(self, A, B):
-        return np.exp(-_sqdist(path_encoding(A), path_encoding(B)) / 2.0)
+        return np.exp(-cdist(path_encoding(A), path_encoding(B), "sqeuclidean") / 2.0)
 
 
 class PathHammingGP(HammingGP):
     """The mean of the Hamming kernel and an RBF kernel on the path encoding (scale 3)."""
 
     def kernel(self, A, B):
-        path = np.exp(-_sqdist(path_encoding(A), path_encoding(B)) / 6.0)
+        path = np.exp(-cdist(path_encoding(A), path_encoding(B), "sqeuclidean") / 6.0)
         return 0.5 * super().kernel(A, B) + 0.5 * path
 
 
