@@ -275,7 +275,10 @@ def test_ctrl_c_ends_with_one_line_saying_what_was_kept(workers, tmp_path):
          "--algorithms", "random,nsga2", "--seeds", "30", "--budget", "300", "--out", str(out),
          "--no-progress", "--no-plots", "--workers", workers],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-        start_new_session=True)
+        start_new_session=True,
+        # as in a terminal: a suite started in the background (`cmd &` without job control)
+        # hands its children SIGINT ignored, and Python then never raises KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 240
     while not list(out.glob("runs/*/*/*.parquet")) and time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read()
