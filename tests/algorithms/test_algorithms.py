@@ -141,7 +141,7 @@ def test_nsga2_cat_warps_objectives_by_default_but_not_with_a_prior():
     assert not NSGA2LocalSearch(prior="cifar10").warp
 
 
-@pytest.mark.parametrize("objectives, budget", [(("clean",), 60), (("clean", "pgd@Linf"), 60)])
+@pytest.mark.parametrize("objectives, budget", [(("clean",), 40), (("clean", "pgd@Linf"), 40)])
 def test_warped_screening_sees_only_the_order_of_each_objective(objectives, budget):
     """On rank-warped objectives the GP's screening, and so the cells queried (one objective:
     the whole run; several: the global phase of the first 100 queries, after which NSGA-II's

@@ -107,7 +107,7 @@ def test_backoff_grows_exponentially_with_jitter(fake_llm, monkeypatch):
 
 def test_openai_timeout_is_bounded_and_retried_when_asked(fake_llm):
     fake_llm.default = fs.slow(3.0)
-    llm = openai_client(fake_llm, timeout=0.3, max_retries=1, retry_timeouts=True)
+    llm = openai_client(fake_llm, timeout=0.15, max_retries=1, retry_timeouts=True)
     t0 = time.perf_counter()
     with pytest.raises(LLMError, match="(?i)timed out|timeout"):
         llm.complete("x")
@@ -118,7 +118,7 @@ def test_openai_timeout_is_bounded_and_retried_when_asked(fake_llm):
 def test_timeout_is_not_retried_against_a_local_server(fake_llm):
     # a single-slot local server is still generating the abandoned answer: no second request
     fake_llm.default = fs.slow(1.0)
-    llm = openai_client(fake_llm, timeout=0.3, max_retries=3)
+    llm = openai_client(fake_llm, timeout=0.15, max_retries=3)
     assert not llm.retries_timeouts
     with pytest.raises(LLMError, match="(?i)timed out|timeout"):
         llm.complete("x")

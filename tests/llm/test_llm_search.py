@@ -55,7 +55,7 @@ ANSWERS = {
 @pytest.mark.parametrize("kind", list(ANSWERS))
 def test_search_completes_for_every_answer_kind(fake_llm, problem, kind):
     fake_llm.default = ANSWERS[kind]()
-    llm = client(fake_llm, timeout=0.3 if kind == "slow" else 5, max_retries=1)
+    llm = client(fake_llm, timeout=0.1 if kind == "slow" else 5, max_retries=1)
     res, s, m = run(problem, llm)
     assert problem.n_evals >= N_EVALS and res.F.shape[1] == 2
     n_mating = res.algorithm.n_gen - 2  # n_gen is the next generation; the first is sampling
