@@ -56,8 +56,8 @@ from pymoo_arnas.space import (  # noqa: E402
     N_EDGES,
     N_OPS,
     all_genomes,
+    class_of_code,
     decode,
-    isomorphism_class,
     representative,
     representative_codes,
 )
@@ -168,7 +168,7 @@ class _Classes:
         self.R = decode(representative_codes())
         self.F = np.asarray(problem.evaluate(self.R), dtype=float)
         self.front = np.asarray(_NDS.do(self.F, only_non_dominated_front=True))
-        cls = isomorphism_class(all_genomes())
+        cls = class_of_code()
         self._members = np.split(np.argsort(cls, kind="stable"),
                                  np.cumsum(np.bincount(cls))[:-1])
 
