@@ -1,12 +1,17 @@
 """``nsga2-cat-llm``: the LLM's proposals join nsga2-cat's candidate pool.
 
 :class:`NSGA2LocalSearch` (``nsga2-cat``) fills a pool of unqueried candidates every
-generation (1-edge neighbours of the archive's best cells, NSGA-II offspring) and lets its
-Hamming-kernel GP pick which to evaluate. Here the NSGA-II offspring's mutation is an
-:class:`~pymoo_arnas.operators.LLMMutation`: a ``share`` of the offspring are the model's
-proposals, which enter the pool beside the neighbours and the classic offspring and are
-screened by the GP like every other candidate. :attr:`NSGA2CatLLM.n_llm_picked` counts the
-evaluated cells that were the model's.
+generation (after its global phase: 1-edge neighbours of the archive's best cells, NSGA-II
+offspring) and lets its Hamming-kernel GP pick which to evaluate. Here the model is asked for
+more cells each such generation (an :class:`~pymoo_arnas.operators.LLMMutation` shown the
+population's best cells); its new proposals join the pool and are screened by the GP like
+every other candidate (but not drawn by its unscreened ``explore`` share, which picks
+from ``nsga2-cat``'s own candidates: a model's cell is evaluated only when the GP ranks it
+among the best). Everything else is ``nsga2-cat``: the same defaults, the same global
+phase (whose pool already holds every cell, so the model is not asked then), and the same
+random numbers (the model's requests draw none). A model that proposes nothing therefore
+leaves the run exactly as ``nsga2-cat`` would have made it, query for query.
+:attr:`NSGA2CatLLM.n_llm_picked` counts the evaluated cells that were the model's.
 
 Examples
 --------
@@ -17,11 +22,11 @@ Examples
 >>> class Toy(LLMClient):          # a stand-in model
 ...     def _call(self, prompt, system, schema):
 ...         return "[[3, 3, 1, 3, 3, 3], [3, 3, 2, 3, 3, 3], [4, 0, 2, 4, 0, 2]]", 1, 1
->>> problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=60)
+>>> problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=160)
 >>> algorithm = get_algorithm("nsga2-cat-llm", llm=Toy(model="toy"))
 >>> res = minimize(problem, algorithm, seed=1)
 >>> problem.n_unique, res.algorithm.mutation.stats.llm_calls > 0
-(60, True)
+(160, True)
 """
 
 from __future__ import annotations
@@ -42,17 +47,21 @@ class NSGA2CatLLM(NSGA2LocalSearch):
     llm : LLMClient
         The backend.
     share : float
-        Share of the NSGA-II offspring (``n_mating * n_offsprings`` per generation) the LLM
-        is asked for; default 0.25 (15 cells a call at the default sizes).
+        Cells asked of the model each generation of the local phase, as a share of the
+        NSGA-II offspring put into the pool (``n_mating * n_offsprings``); default 0.25
+        (8 cells a call at the default sizes). The offspring are not replaced: the model's
+        cells come on top.
     n_examples, n_avoid : int
-        Passed to :class:`~pymoo_arnas.operators.LLMMutation`.
+        Passed to :class:`~pymoo_arnas.operators.LLMMutation` (the best cells shown, the
+        evaluated neighbours listed as not to be proposed).
     **kwargs
-        Passed to :class:`NSGA2LocalSearch` (``pop_size``, ``n_mating``, ``surrogate``, ...).
+        Passed to :class:`NSGA2LocalSearch` (``pop_size``, ``n_mating``, ``surrogate``,
+        ``global_pool``, ...), with its defaults.
 
     Attributes
     ----------
     n_llm_picked : int
-        Evaluated cells (after the initial population) that were LLM proposals.
+        Evaluated cells that were LLM proposals.
     n_picked : int
         All cells evaluated after the initial population.
     """
@@ -62,38 +71,52 @@ class NSGA2CatLLM(NSGA2LocalSearch):
         if llm is None:
             raise ValueError("nsga2-cat-llm needs an LLM client: "
                              "get_algorithm('nsga2-cat-llm', llm=client)")
-        if "mutation" in kwargs:
-            raise ValueError("nsga2-cat-llm sets its own mutation (LLMMutation); use nsga2-cat "
-                             "for another one")
-        kwargs["mutation"] = LLMMutation(llm, share=share, n_examples=n_examples,
-                                         n_avoid=n_avoid)
-        # the model's proposals reach the pool through the offspring, which a global pool
-        # does without: keep the local pool from the start, and a population's worth of
-        # cells a generation (the setting measured with the local model and its tapes)
-        kwargs.setdefault("global_pool", 0)
-        kwargs.setdefault("n_offsprings", kwargs.get("pop_size", 20))
+        if not 0.0 <= float(share) <= 1.0:
+            raise ValueError(f"share must be in [0, 1] (cells asked per NSGA-II offspring "
+                             f"in the pool); got {share!r}")
         super().__init__(**kwargs)
         if self.n_mating < 1:
-            raise ValueError("nsga2-cat-llm needs n_mating >= 1: the LLM's proposals enter "
-                             "the pool through the NSGA-II offspring")
+            raise ValueError("nsga2-cat-llm needs n_mating >= 1: the model is asked for a "
+                             "share of the NSGA-II offspring")
+        self.share = float(share)
+        self.proposer = LLMMutation(llm, n_examples=n_examples, n_avoid=n_avoid)
         self.n_llm_picked = 0
         self.n_picked = 0
 
+    def _local_pool(self, n, rng) -> np.ndarray:
+        pool = super()._local_pool(n, rng)
+        self._n_own = len(pool)  # the model's new cells come after nsga2-cat's own
+        k = int(round(self.share * self.n_mating * n))
+        if k == 0 or self.pop is None:
+            return pool
+        P = self.proposer.propose(self.problem, self, k)  # draws no random numbers
+        return self._unqueried(np.concatenate([pool, P])) if len(P) else pool
+
+    def _select(self, pool, n, rng, n_explorable=None) -> np.ndarray:
+        # the unscreened share is drawn from nsga2-cat's own candidates: the model's enter
+        # only when the GP ranks them first, so a bad model's cells are not picked at random
+        own, self._n_own = getattr(self, "_n_own", None), None
+        if own is not None and own < len(pool) and n_explorable is None:
+            n_explorable = own
+        return super()._select(pool, n, rng, n_explorable)
+
     def _infill(self):
+        handed = self.proposer.handed_out
         infills = super()._infill()
         if infills is not None and len(infills):
             X = np.asarray(infills.get("X")).astype(np.int64)
-            handed = self.mating.mutation.handed_out
             self.n_picked += len(X)
-            if len(handed):
-                self.n_llm_picked += int(np.isin(isomorphism_class(X),
-                                                 isomorphism_class(handed)).sum())
+            if self.proposer.handed_out is not handed and len(self.proposer.handed_out):
+                self.n_llm_picked += int(np.isin(
+                    isomorphism_class(X), isomorphism_class(self.proposer.handed_out)).sum())
         return infills
 
     @property
     def mutation(self):
-        """The :class:`~pymoo_arnas.operators.LLMMutation` (its ``stats``, ``llm``)."""
-        return self.mating.mutation
+        """The :class:`~pymoo_arnas.operators.LLMMutation` that asks the model (its
+        ``stats``, ``llm``, ``handed_out``); the NSGA-II offspring's own mutation is
+        ``nsga2-cat``'s, ``mating.mutation``."""
+        return self.proposer
 
 
 def nsga2_cat_llm(llm=None, pop_size: int = 20, share: float = 0.25, **kwargs):

@@ -455,9 +455,11 @@ class NSGA2LocalSearch(NSGA2):
             return HammingGP()
         return ResidualGP()
 
-    def _select(self, pool, n, rng) -> np.ndarray:
+    def _select(self, pool, n, rng, n_explorable=None) -> np.ndarray:
         """Indices of ``n`` cells of ``pool``: the best ``n - explore * n`` by predicted
-        non-domination rank against the archive, then random ones."""
+        non-domination rank against the archive, then random ones (drawn from the first
+        ``n_explorable`` rows of the pool only, when given: the rest enter only if the
+        surrogate ranks them first)."""
         n_explore = int(round(self.explore * n))
         n_model = n - n_explore
         order = rng.permutation(len(pool))
@@ -484,6 +486,8 @@ class NSGA2LocalSearch(NSGA2):
                 rank[front] = r
         chosen = np.lexsort((rng.random(len(pool)), rank))[:n_model]  # random tie-break
         rest = order[~np.isin(order, chosen)]
+        if n_explorable is not None:
+            rest = rest[rest < n_explorable]
         return np.concatenate([chosen, rest[:n_explore]])
 
 

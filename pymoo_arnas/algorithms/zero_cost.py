@@ -62,7 +62,9 @@ def _column(name: str) -> np.ndarray:
 
         v = by_code(load_scores())[name].to_numpy(float)
         ok = np.isfinite(v)
-        # cells whose output ignores the input score -inf / inf: the worst finite value
+        # cells whose output ignores the input score inf / -inf: the largest / smallest finite
+        # value, which is the worst for the shipped scores that have them (341 cells each:
+        # ntk_cond and ntk_adv_cond +inf, lower is better; naswot -inf, higher is better)
         v = np.where(np.isposinf(v), v[ok].max(), np.where(np.isneginf(v), v[ok].min(), v))
         v = np.where(np.isnan(v), np.median(v[ok]), v)
     v.setflags(write=False)

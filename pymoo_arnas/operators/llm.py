@@ -290,6 +290,13 @@ class _LLMProposer:
             found.append(r.X)
         return np.concatenate(found) if found else np.empty((0, N_EDGES), np.int64)
 
+    def propose(self, problem, algorithm, n) -> np.ndarray:
+        """Up to ``n`` new, distinct, not yet evaluated cells ``(k, 6)`` from the LLM, with no
+        fallback: for an algorithm that puts them beside candidates of its own (one request
+        per generation of ``algorithm``; counted in :attr:`stats` and :attr:`handed_out`).
+        Uses no random numbers."""
+        return self._propose(problem, algorithm, int(n))
+
     def _propose(self, problem, algorithm, n):
         """Up to ``n`` new, distinct, not yet evaluated cells ``(k, 6)`` from the LLM."""
         if algorithm is not None and getattr(algorithm, "n_gen", None) is not None:

@@ -141,6 +141,23 @@ def test_nsga2_cat_warps_objectives_by_default_but_not_with_a_prior():
     assert not NSGA2LocalSearch(prior="cifar10").warp
 
 
+def test_nsga2_cat_draws_its_unscreened_share_from_the_explorable_rows_only():
+    # what nsga2-cat-llm uses: the model's cells, after row n_explorable of the pool, enter
+    # only through the GP's ranking, never among the random picks
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=40)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=20, explore=0.5), seed=0).algorithm
+    pool = np.random.default_rng(0).integers(0, 5, size=(200, 6))
+    beyond = 0
+    for seed in range(5):
+        pick = algo._select(pool, 20, np.random.default_rng(seed), n_explorable=50)
+        assert len(pick) == 20 == len(np.unique(pick))
+        assert (pick[10:] < 50).all()  # the unscreened half
+        everywhere = algo._select(pool, 20, np.random.default_rng(seed))
+        assert (everywhere[:10] == pick[:10]).all()  # the GP's half is the same
+        beyond += int((everywhere[10:] >= 50).sum())
+    assert beyond > 0  # unrestricted, the random picks do reach the other rows
+
+
 @pytest.mark.parametrize("objectives, budget", [(("clean",), 40), (("clean", "pgd@Linf"), 40)])
 def test_warped_screening_sees_only_the_order_of_each_objective(objectives, budget):
     """On rank-warped objectives the GP's screening, and so the cells queried (one objective:

@@ -10,6 +10,7 @@ from pymoo_arnas.algorithms.cat_llm import NSGA2CatLLM
 from pymoo_arnas.llm.base import LLMClient
 from pymoo_arnas.operators import llm_summary
 from pymoo_arnas.problems import ARNAS
+from pymoo_arnas.space import GENOME_COLUMNS
 
 
 class Proposer(LLMClient):
@@ -33,6 +34,8 @@ def test_nsga2_cat_llm_is_registered_and_needs_a_client():
         get_algorithm("nsga2-cat-llm")
     with pytest.raises(ValueError, match="n_mating >= 1"):
         get_algorithm("nsga2-cat-llm", llm=Proposer(answer="[]"), n_mating=0)
+    with pytest.raises(ValueError, match=r"share must be in \[0, 1\].*1.5"):
+        get_algorithm("nsga2-cat-llm", llm=Proposer(answer="[]"), share=1.5)
 
 
 def test_llm_proposals_enter_the_pool_and_are_screened_like_the_others():
@@ -44,24 +47,58 @@ def test_llm_proposals_enter_the_pool_and_are_screened_like_the_others():
     algo = res.algorithm
     assert isinstance(algo, NSGA2CatLLM) and problem.n_unique == 80
     st = algo.mutation.stats
-    # one request per generation, for share * n_mating * n_offsprings cells
-    assert st.llm_calls == len(llm.schemas) == 3 and llm.schemas[0]["maxItems"] == 60
+    # one request per generation (10 cells each), for share * n_mating * n_offsprings cells
+    assert st.llm_calls == len(llm.schemas) == 6 and llm.schemas[0]["maxItems"] == 30
     assert st.used > 0 and algo.n_picked == 60
     # some of the model's cells were picked from the pool, not only them
     assert 0 < algo.n_llm_picked < algo.n_picked
     assert "LLMMutation" in llm_summary(algo)
 
 
-def test_default_share_asks_for_15_cells_a_generation():
-    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=40)
+def test_the_model_is_asked_only_after_the_global_phase():
+    # nsga2-cat's first 100 queries screen every unqueried cell: nothing to add to that pool
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=140)
     llm = Proposer()
-    minimize(problem, get_algorithm("nsga2-cat-llm", llm=llm), seed=1)
-    assert [s["maxItems"] for s in llm.schemas] == [15]
+    res = minimize(problem, get_algorithm("nsga2-cat-llm", llm=llm), seed=1)
+    # then 4 generations of 10 cells, each asking for 0.25 * 3 * 10 cells
+    assert [s["maxItems"] for s in llm.schemas] == [8] * 4
+    assert res.algorithm.n_picked == 120
 
 
-def test_garbage_answers_leave_nsga2_cat_running_on_its_own_pool():
-    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=60)
-    res = minimize(problem, get_algorithm("nsga2-cat-llm", llm=Proposer(answer="no cells")),
-                   seed=1)
-    assert problem.n_unique == 60 and res.algorithm.n_llm_picked == 0
-    assert res.algorithm.mutation.stats.fallback == res.algorithm.mutation.stats.wanted
+def _genomes(problem):
+    return problem.query_log[list(GENOME_COLUMNS)].to_numpy()
+
+
+class Repeater(LLMClient):
+    """Proposes only cells the run has already queried."""
+
+    def __init__(self, problem):
+        super().__init__(model="repeater", max_retries=0)
+        self.problem = problem
+
+    def _call(self, prompt, system, schema):
+        return str(_genomes(self.problem)[: schema["maxItems"]].tolist()), 1, 1
+
+
+@pytest.fixture(scope="module")
+def nsga2_cat_queries():
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=130)
+    minimize(problem, get_algorithm("nsga2-cat"), seed=3)
+    return _genomes(problem)
+
+
+@pytest.mark.parametrize("answer", ["[]", "no cells", "repeats"])
+def test_a_model_that_proposes_nothing_new_leaves_the_run_exactly_nsga2_cat(answer,
+                                                                         nsga2_cat_queries):
+    # the model's requests draw no random numbers and a proposal with no new cell leaves the
+    # pool as it was: the same cells are queried in the same order
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=130)
+    llm = Repeater(problem) if answer == "repeats" else Proposer(answer=answer)
+    algo = minimize(problem, get_algorithm("nsga2-cat-llm", llm=llm), seed=3).algorithm
+    X = _genomes(problem)
+    assert len(X) == 130 and np.array_equal(X, nsga2_cat_queries)
+    # asked in each of the 3 generations after the global phase, nothing used
+    assert algo.mutation.stats.llm_calls == 3 and algo.mutation.stats.used == 0
+    assert algo.n_llm_picked == 0
+    if answer == "repeats":  # valid cells, each dropped as already queried
+        assert algo.mutation.stats.duplicates > 0
