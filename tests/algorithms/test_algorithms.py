@@ -22,7 +22,7 @@ from pymoo_arnas.algorithms.surrogate import hamming
 from pymoo_arnas.data import synthetic_table
 from pymoo_arnas.experiments.metrics import convergence
 from pymoo_arnas.problems import ARNAS
-from pymoo_arnas.space import isomorphism_class
+from pymoo_arnas.space import all_genomes, isomorphism_class
 
 REQUIRED = {"nsga2", "nsga2-cat", "nsga2-llm", "ga", "pso", "de", "cmaes", "llmo", "random"}
 # every algorithm without an LLM or an optional extra (those have their own test files);
@@ -139,6 +139,24 @@ def test_nsga2_cat_rejects_bad_options():
 def test_nsga2_cat_warps_objectives_by_default_but_not_with_a_prior():
     assert NSGA2LocalSearch().warp and not NSGA2LocalSearch(warp=False).warp
     assert not NSGA2LocalSearch(prior="cifar10").warp
+
+
+def test_nsga2_cat_searches_the_neighbours_of_every_isomorphic_genome_of_its_seeds():
+    # isomorphic genomes are one cell but have different 1-edge neighbours
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=40)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=20, n_mating=0), seed=0).algorithm
+    seeds = algo._arch_X[algo._seed_rows()]
+    members = algo._members(seeds)
+    every = isomorphism_class(all_genomes())
+    assert set(isomorphism_class(members)) == set(isomorphism_class(seeds))
+    assert len(members) == np.isin(every, isomorphism_class(seeds)).sum() > len(seeds)
+    rng = np.random.default_rng(0)
+    wide = set(isomorphism_class(algo._local_pool(10, rng)))
+    algo.class_neighbours = False
+    narrow = set(isomorphism_class(algo._local_pool(10, rng)))
+    assert narrow < wide  # a strict superset: the isomorphic genomes' neighbours are new
+    assert wide == set(isomorphism_class(neighbours(members))) - set(
+        isomorphism_class(algo._arch_X))
 
 
 def test_nsga2_cat_draws_its_unscreened_share_from_the_explorable_rows_only():
