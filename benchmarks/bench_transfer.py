@@ -226,4 +226,8 @@ def format_side_by_side(summary: pd.DataFrame) -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except ValueError as exc:  # e.g. --out holds runs made with other settings
+        print(f"bench_transfer: error: {exc}", file=sys.stderr)
+        raise SystemExit(2)
