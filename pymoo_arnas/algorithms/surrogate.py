@@ -1,13 +1,19 @@
-"""Cheap surrogates of cell objectives: a Hamming-kernel GP (what ``nsga2-cat`` screens its
-candidates with) and ridge regression on one-hot cell features."""
+"""Cheap surrogates of cell objectives: Hamming-kernel GPs over genomes and over isomorphism
+classes (what ``nsga2-cat`` screens its candidates with) and ridge regression on one-hot cell
+features."""
 
 from __future__ import annotations
+
+import threading
+from collections import OrderedDict
 
 import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import ndtri
 
-from pymoo_arnas.space import EDGES, N_EDGES, N_OPS, validate
+from pymoo_arnas.space import (
+    EDGES, N_CELLS, N_EDGES, N_OPS, class_of_code, decode, encode, validate,
+)
 
 # edges on some input->output path matter most; pairs of edges that form a path 0->a->b
 _PATH_PAIRS = tuple(
@@ -162,6 +168,96 @@ class HammingGP:
         return mean, std[:, None] * self.scale_
 
 
+class _ClassColumns:
+    """Columns of the class kernel, ``(6466,)`` each, computed on demand and kept (least
+    recently used first out): the mean of ``exp(-theta * hamming)`` over all pairs of
+    genomes of two classes. The Hamming kernel on genomes is a Kronecker product of one
+    5 x 5 kernel per edge, so a class's column costs a few products of 15,625 numbers."""
+
+    def __init__(self, theta: float, most: int = 2048) -> None:
+        self.theta, self.most = float(theta), int(most)
+        cls = class_of_code()
+        self.size = np.bincount(cls).astype(float)
+        self.order = np.argsort(cls, kind="stable")  # codes grouped by class
+        self.starts = np.r_[0, np.cumsum(self.size[:-1])].astype(np.int64)
+        self.cls = cls
+        self.diag = np.ones(len(self.size))  # each class with itself
+        for c in np.flatnonzero(self.size > 1):
+            start = self.starts[c]
+            G = decode(self.order[start:start + int(self.size[c])])
+            self.diag[c] = np.exp(-self.theta * hamming(G, G)).mean()
+        self.cols: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def _compute(self, classes) -> np.ndarray:
+        """Unnormalised columns ``(6466, k)``: ``A E A^T`` restricted to ``classes``."""
+        w = np.exp(-self.theta)
+        K1 = w + (1.0 - w) * np.eye(N_OPS)
+        AT = np.zeros((N_CELLS, len(classes)))
+        hit = np.isin(self.cls, classes)
+        codes = np.flatnonzero(hit)
+        AT[codes, np.searchsorted(classes, self.cls[codes])] = 1.0 / self.size[self.cls[codes]]
+        T = AT.reshape((N_OPS,) * N_EDGES + (len(classes),))
+        for ax in range(N_EDGES):  # E @ A^T, one edge's factor at a time
+            T = np.moveaxis(np.tensordot(K1, T, axes=([1], [ax])), 0, ax)
+        EA = T.reshape(N_CELLS, len(classes))
+        return np.add.reduceat(EA[self.order], self.starts, axis=0) / self.size[:, None]
+
+    def get(self, classes) -> np.ndarray:
+        """Columns ``(6466, len(classes))`` for (possibly repeated) class numbers."""
+        classes = np.asarray(classes)
+        uniq = np.unique(classes)
+        with self.lock:
+            missing = np.array([c for c in uniq.tolist() if c not in self.cols], dtype=np.int64)
+            if len(missing):
+                for c, col in zip(missing.tolist(), self._compute(missing).T):
+                    self.cols[c] = col
+            for c in uniq.tolist():
+                self.cols.move_to_end(c)
+            cols = np.stack([self.cols[c] for c in classes.tolist()], axis=1)
+            while len(self.cols) > max(self.most, len(uniq)):
+                self.cols.popitem(last=False)
+        return cols
+
+
+_COLUMNS: dict = {}
+
+
+def _class_columns(theta: float) -> _ClassColumns:
+    if theta not in _COLUMNS:
+        _COLUMNS[theta] = _ClassColumns(theta)
+    return _COLUMNS[theta]
+
+
+class ClassHammingGP(HammingGP):
+    """:class:`HammingGP` whose kernel is between isomorphism classes, not genomes.
+
+    Isomorphic genomes are one cell (one network, one row of a table), but the Hamming kernel
+    sees them as up to six edges apart. Here the kernel of two cells is the mean of
+    ``exp(-theta * hamming)`` over every pair of their genomes, normalised to 1 between a
+    cell and itself (a mean embedding, so still positive semi-definite). Use it where the
+    objectives are functions of the class (``nsga2-cat`` does when its problem counts
+    classes).
+
+    Examples
+    --------
+    >>> gp = ClassHammingGP()
+    >>> K = gp.kernel([[0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1]], [[0, 0, 0, 0, 3, 0]])
+    >>> K.round(3).ravel().tolist()  # the first two cells compute nothing: one class
+    [1.0, 0.021]
+    """
+
+    def kernel(self, A, B) -> np.ndarray:
+        """Kernel matrix ``(n, k)`` between the classes of genomes ``A`` ``(n, 6)`` and ``B``
+        ``(k, 6)``."""
+        cls = class_of_code()
+        ca = cls[encode(np.asarray(A, dtype=np.int64))]
+        cb = cls[encode(np.asarray(B, dtype=np.int64))]
+        columns = _class_columns(self.theta)
+        d = columns.diag
+        return columns.get(cb)[ca] / np.sqrt(d[ca][:, None] * d[cb][None, :])
+
+
 class ResidualGP:
     """A linear regression on given features plus a :class:`HammingGP` of its residuals.
 
@@ -223,5 +319,5 @@ class ResidualGP:
         return trend + mean, std
 
 
-__all__ = ["HammingGP", "ResidualGP", "RidgeSurrogate", "cell_features", "hamming",
-           "rank_warp"]
+__all__ = ["ClassHammingGP", "HammingGP", "ResidualGP", "RidgeSurrogate", "cell_features",
+           "hamming", "rank_warp"]

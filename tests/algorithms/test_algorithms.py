@@ -18,7 +18,7 @@ from pymoo_arnas.algorithms import (
     list_algorithms,
     neighbours,
 )
-from pymoo_arnas.algorithms.surrogate import hamming
+from pymoo_arnas.algorithms.surrogate import ClassHammingGP, hamming
 from pymoo_arnas.data import synthetic_table
 from pymoo_arnas.experiments.metrics import convergence
 from pymoo_arnas.problems import ARNAS
@@ -234,6 +234,58 @@ def test_hamming_gp_interpolates_its_training_cells():
     far = gp.predict(rng.integers(0, 5, size=(5, 6)), return_std=True)[1]
     assert far.shape == (5, 1)
 
+
+
+def test_class_hamming_gp_is_the_mean_genome_kernel_between_classes():
+    # each value against the definition: the mean of exp(-theta * hamming) over every pair of
+    # genomes of the two classes, over the square root of each class's mean with itself
+    G = all_genomes()
+    cls = isomorphism_class(G)
+    rng = np.random.default_rng(0)
+    big = np.flatnonzero(np.bincount(cls) > 3)
+    picks = np.concatenate([rng.choice(big, 3), rng.integers(0, cls.max() + 1, 3)])
+    X = np.array([G[cls == c][0] for c in picks])
+    K = ClassHammingGP(theta=0.7).kernel(X, X[::-1])
+
+    def mean_k(a, b):
+        return np.exp(-0.7 * hamming(G[cls == a], G[cls == b])).mean()
+
+    want = np.array([[mean_k(a, b) / np.sqrt(mean_k(a, a) * mean_k(b, b))
+                      for b in picks[::-1]] for a in picks])
+    np.testing.assert_allclose(K, want, rtol=1e-10)
+    # a kernel on cells: isomorphic genomes are one point, whatever their Hamming distance
+    same = G[cls == big[0]]
+    assert hamming(same[:1], same[-1:])[0, 0] > 0
+    np.testing.assert_allclose(ClassHammingGP().kernel(same, same), 1.0)
+    # positive semi-definite, so the GP's Cholesky factor exists with its small nugget
+    Y = G[rng.choice(len(G), 300, replace=False)]
+    gp = ClassHammingGP().fit(Y, rng.random((300, 2)))
+    mean, std = gp.predict(same[:2], return_std=True)
+    assert np.allclose(mean[0], mean[1]) and np.allclose(std[0], std[1])
+
+
+def test_nsga2_cat_screens_with_the_class_kernel_where_the_problem_counts_classes():
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=20), seed=0).algorithm
+    assert type(algo._surrogate()) is ClassHammingGP
+    algo.class_kernel = False
+    assert type(algo._surrogate()) is HammingGP
+    # a cost objective counts genomes: the genome kernel
+    problem = ARNAS("cifar10", ("clean", "params"), budget=30)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=20), seed=0).algorithm
+    assert type(algo._surrogate()) is HammingGP
+
+
+def test_class_kernel_columns_are_kept_up_to_their_bound():
+    from pymoo_arnas.algorithms.surrogate import _ClassColumns
+
+    columns = _ClassColumns(theta=1.0, most=4)
+    first = columns.get([5, 6, 7])
+    assert len(columns.cols) == 3
+    columns.get([8, 9])
+    assert list(columns.cols) == [6, 7, 8, 9]  # the least recently used went first
+    np.testing.assert_array_equal(columns.get([7, 5, 6]), first[:, [2, 0, 1]])
+    assert len(columns.get(np.arange(10, 20)).T) == 10 == len(columns.cols)  # one request
 
 
 def test_hamming_gp_subclass_with_its_own_kernel_screens_nsga2_cat():
