@@ -273,6 +273,9 @@ class ResidualGP:
         L2 penalty of the linear weights (not of the bias).
     theta, noise : float
         Of the residuals' :class:`HammingGP`.
+    gp : HammingGP, optional
+        The residuals' GP instead (e.g. a :class:`ClassHammingGP`); ``theta`` and ``noise``
+        are then its own.
 
     Examples
     --------
@@ -286,9 +289,10 @@ class ResidualGP:
     ((30, 1), True)
     """
 
-    def __init__(self, alpha: float = 1e-3, theta: float = 1.0, noise: float = 1e-2) -> None:
+    def __init__(self, alpha: float = 1e-3, theta: float = 1.0, noise: float = 1e-2,
+                 gp: HammingGP | None = None) -> None:
         self.alpha = float(alpha)
-        self.gp = HammingGP(theta=theta, noise=noise)
+        self.gp = HammingGP(theta=theta, noise=noise) if gp is None else gp
 
     def _design(self, Z) -> np.ndarray:
         Z = np.asarray(Z, dtype=float)

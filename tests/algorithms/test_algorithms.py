@@ -270,6 +270,10 @@ def test_nsga2_cat_screens_with_the_class_kernel_where_the_problem_counts_classe
     assert type(algo._surrogate()) is ClassHammingGP
     algo.class_kernel = False
     assert type(algo._surrogate()) is HammingGP
+    # zero-cost features: the residuals of their linear trend, by the class kernel
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=20, zero_cost="params"), seed=0).algorithm
+    assert type(algo._surrogate().gp) is ClassHammingGP
     # a cost objective counts genomes: the genome kernel
     problem = ARNAS("cifar10", ("clean", "params"), budget=30)
     algo = minimize(problem, NSGA2LocalSearch(pop_size=20), seed=0).algorithm
