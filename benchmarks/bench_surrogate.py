@@ -1,6 +1,7 @@
-"""Surrogates for cells, compared: the Hamming-kernel GP ``nsga2-cat`` screens its candidates
-with (on rank-warped objectives), beside the alternatives issue 12 asked about (path
-encodings, an isomorphism-aware encoding, an ensemble, ridge regression, no warping).
+"""Surrogates for cells, compared: the Hamming-kernel GP between isomorphism classes
+``nsga2-cat`` screens its candidates with (on rank-warped objectives), beside the alternatives
+issue 12 asked about (the Hamming kernel between genomes, path encodings, class
+representatives, an ensemble, ridge regression, no warping).
 
 Three measurements on the 8 bi-objective problems (clean vs each attack at epsilon 1.0,
 CIFAR-10 and CIFAR-100), each model used the way ``nsga2-cat`` uses its GP: candidates are
@@ -13,10 +14,11 @@ cells already known, every model on the rank-warped objectives
    Printed: the share of the exact front's cells (among the classes not in the training set)
    that it ranks in its first ``--top``, and the Spearman correlation of its mean with the
    true values (mean over objectives), averaged over ``--repeats`` draws and the problems.
-2. *Predictability* (always): the exact front's cells held out, a Hamming GP fitted on half
-   of all the other classes ranks the held-out half; printed per problem: how many front
-   cells it ranks in its first ``--top``. Front cells a GP does not rank highly even from
-   half the space are found by search only by exploring near them, not by the model.
+2. *Predictability* (always): the exact front's cells held out, ``nsga2-cat``'s GP (the class
+   kernel) fitted on half of all the other classes ranks the held-out half; printed per
+   problem: how many front cells it ranks in its first ``--top``. Front cells a GP does not
+   rank highly even from half the space are found by search only by exploring near them, not
+   by the model.
 3. *Search* (``--search``): ``nsga2-cat`` screening with each model (its
    ``NSGA2LocalSearch._surrogate`` overridden; ``warp=False`` for ``hamming-raw``), mean nHV
    and share of the exact front at 100 / 200 / 300 unique queries and the worst problem's
@@ -24,7 +26,8 @@ cells already known, every model on the rank-warped objectives
    report 0-9).
 
 The alternative kernels live in this file: they are what was measured, not what the package
-offers (``nsga2-cat`` keeps the Hamming kernel; see its class notes).
+offers (``nsga2-cat`` screens with ``class``, the package's
+:class:`~pymoo_arnas.algorithms.surrogate.ClassHammingGP`, since 0.3.0; see its class notes).
 
     python benchmarks/bench_surrogate.py
     python benchmarks/bench_surrogate.py --search --seeds 10
@@ -48,7 +51,12 @@ from scipy.spatial.distance import cdist  # noqa: E402
 from scipy.stats import spearmanr  # noqa: E402
 
 from pymoo_arnas.algorithms.hybrid import NSGA2LocalSearch  # noqa: E402
-from pymoo_arnas.algorithms.surrogate import HammingGP, RidgeSurrogate, rank_warp  # noqa: E402
+from pymoo_arnas.algorithms.surrogate import (  # noqa: E402
+    ClassHammingGP,
+    HammingGP,
+    RidgeSurrogate,
+    rank_warp,
+)
 from pymoo_arnas.experiments.metrics import convergence  # noqa: E402
 from pymoo_arnas.experiments.problems import SUITES, make_problem  # noqa: E402
 from pymoo_arnas.space import (  # noqa: E402
@@ -133,6 +141,7 @@ class EnsembleModel:
 
 
 MODELS = {
+    "class": (ClassHammingGP, True),
     "hamming": (HammingGP, True),
     "hamming-raw": (HammingGP, False),
     "representative": (RepresentativeGP, True),
@@ -141,7 +150,7 @@ MODELS = {
     "ridge": (RidgeModel, True),
     "ensemble": (EnsembleModel, True),
 }
-"""Model name -> (class, fitted on rank-warped objectives); ``hamming`` is ``nsga2-cat``'s."""
+"""Model name -> (class, fitted on rank-warped objectives); ``class`` is ``nsga2-cat``'s."""
 
 
 def screening_order(model, X_known, F_known, X_cand, rng, warp: bool = True) -> tuple:
@@ -201,8 +210,9 @@ def screening(classes: dict, models, n_train: int, repeats: int, top: int) -> di
 
 
 def predictability(c: _Classes, top: int) -> tuple:
-    """(front cells a Hamming GP fitted on half the other classes, rank-warped, ranks in its
-    first ``top``, front size); each half of the front held out in turn."""
+    """(front cells ``nsga2-cat``'s GP (:class:`ClassHammingGP`) fitted on half the other
+    classes, rank-warped, ranks in its first ``top``, front size); each half of the front held
+    out in turn."""
     rng = np.random.default_rng(0)
     others = np.setdiff1d(np.arange(len(c.R)), c.front)
     ranked = 0
@@ -210,7 +220,7 @@ def predictability(c: _Classes, top: int) -> tuple:
         held_front = c.front[half::2]
         known = rng.choice(others, len(others) // 2, replace=False)
         cand = np.setdiff1d(np.arange(len(c.R)), np.concatenate([known, c.front[1 - half::2]]))
-        order, _ = screening_order(HammingGP(), c.R[known], c.F[known], c.R[cand], rng)
+        order, _ = screening_order(ClassHammingGP(), c.R[known], c.F[known], c.R[cand], rng)
         ranked += int(np.isin(held_front, cand[order[:top]]).sum())
     return ranked, len(c.front)
 
@@ -282,8 +292,8 @@ def main(argv=None) -> int:
                         for n in train_sizes)
         print(f"{m:16s}{cells}")
 
-    print(f"\n2. predictability: exact-front cells a Hamming GP fitted on half the other "
-          f"classes ranks in its first {args.top}")
+    print(f"\n2. predictability: exact-front cells nsga2-cat's GP (class kernel) fitted on half "
+          f"the other classes ranks in its first {args.top}")
     ranked_all = size_all = 0
     for name, c in classes.items():
         ranked, size = predictability(c, args.top)
