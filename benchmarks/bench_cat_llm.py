@@ -1,12 +1,13 @@
 """``nsga2-cat-llm`` beside ``nsga2-cat`` at equal unique queries, with the real local model.
 
-For each problem and seed, runs ``nsga2-cat`` and ``nsga2-cat-llm`` (the LLM's mutation
-proposals join the candidate pool and are screened by the GP like every other candidate)
-through :func:`~pymoo_arnas.experiments.runner.run_one` up to ``--budget`` unique queries,
-and prints per run and on average: nHV and share of the exact front found at the budget
-(:mod:`pymoo_arnas.experiments.metrics`, as ``bench_search.py``), seconds per run, and for
-the LLM runs the share of the queried cells that came from the model, its calls, failed
-calls and fallback cells (:func:`~pymoo_arnas.experiments.runner.llm_stats`).
+For each problem and seed, runs ``nsga2-cat`` and ``nsga2-cat-llm`` (``nsga2-cat`` whose local
+candidate pool also holds the model's proposals, screened by the GP like every other
+candidate) through :func:`~pymoo_arnas.experiments.runner.run_one` up to ``--budget`` unique
+queries, both with ``nsga2-cat``'s defaults, and prints per run and on average: nHV and share
+of the exact front found at the budget (:mod:`pymoo_arnas.experiments.metrics`, as
+``bench_search.py``), seconds per run, and for the LLM runs the share of the queried cells
+that came from the model, its calls and failed calls
+(:func:`~pymoo_arnas.experiments.runner.llm_stats`).
 
 Each LLM run's requests and answers are recorded as a JSONL tape under ``--tapes``
 (one file per run). ``--replay DIR`` answers from those tapes instead (strict
@@ -15,34 +16,52 @@ and reproduces the same figures (the seconds aside).
 
     python benchmarks/bench_cat_llm.py                          # local Gemma, records tapes
     python benchmarks/bench_cat_llm.py --replay benchmarks/tapes/cat_llm
+    python benchmarks/bench_cat_llm.py --control --seeds 0 1 2 3 4 5 6 7 8 9
 
 Needs the ``local`` extra to record (the server is started and stopped here), or
-``--base-url`` of any OpenAI-compatible server.
+``--base-url`` of any OpenAI-compatible server. ``--control`` needs no model: it runs
+``nsga2-cat-llm`` with stand-in models on the 8 bi-objective problems, each run paired with
+``nsga2-cat`` on its seed: one that proposes nothing, uniform random cells, the problem's
+worst unqueried cells (an adversary) and its best (an oracle that knows the table).
 
-Measured 2026-11-30 with nsga2-cat's rank-warped GP (0.2.0; Gemma 3 270M Q4_K_M under
+Measured 2026-11-30 (0.3.0: class kernel and class neighbourhoods; Gemma 3 270M Q4_K_M under
 llama.cpp, 1 thread, temperature 0.8, 2 busy cores; budget 300, the tapes under
 ``benchmarks/tapes/cat_llm``; ``--replay`` reproduces every figure but the seconds):
 
-=====================  ====  ===============  ===============  ==========================
-problem                seed  nsga2-cat        nsga2-cat-llm    LLM cells / calls / fallb.
-=====================  ====  ===============  ===============  ==========================
-cifar10/clean+pgd      0     0.843, 50 %      0.840, 60 %      9 (3.0 %) / 14 / 120
-cifar10/clean+pgd      1     0.851, 50 %      0.752, 50 %      6 (2.0 %) / 14 / 128
-cifar100/clean+apgd    0     0.902, 44 %      0.879, 33 %      6 (2.0 %) / 14 / 122
-cifar100/clean+apgd    1     0.904, 44 %      0.883, 33 %      6 (2.0 %) / 14 / 119
-mean                         0.875, 47 %      0.838, 44 %      27/1200 (2.2 %) / 56 / 489
-=====================  ====  ===============  ===============  ==========================
+=====================  ====  ===============  ===============  ======================
+problem                seed  nsga2-cat        nsga2-cat-llm    LLM cells / calls
+=====================  ====  ===============  ===============  ======================
+cifar10/clean+pgd      0     0.879, 70 %      0.872, 70 %      1 (0.3 %) / 20
+cifar10/clean+pgd      1     0.797, 60 %      0.847, 60 %      1 (0.3 %) / 20
+cifar100/clean+apgd    0     0.911, 44 %      0.914, 39 %      0 (0.0 %) / 20
+cifar100/clean+apgd    1     0.906, 39 %      0.899, 39 %      1 (0.3 %) / 20
+mean                         0.873, 53 %      0.883, 52 %      3/1200 (0.25 %) / 80
+=====================  ====  ===============  ===============  ======================
 
-(nHV, share of the exact front found; ``nsga2-cat`` here with nsga2-cat-llm's own settings,
-``global_pool=0, n_offsprings=20``, so that the two differ only by the model.) No call
-failed; an LLM run took about 290-415 s against 0.1-2 s for nsga2-cat. The GP picked few of
-the model's proposals (2.2 % of the queried cells); the rest of the 25 % LLM share of the
-offspring was random-reset fallback after duplicate or repeated answers. The LLM runs were
-lower on all four, by 0.037 nHV on average (0.10 on one): within the spread the run's random
-path alone gives (nsga2-cat-llm with a client whose every answer is empty, all fallback,
-against nsga2-cat on the same two problems, seeds 0-5: per-run differences -0.10..+0.05,
-mean -0.020), so four runs cannot tell a weak model's effect from noise. (Before the
-warped GP: 0.892 against 0.874.)
+(nHV, share of the exact front found.) No call failed; an LLM run took about 300-320 s (the
+model asked for 8 cells in each of the 20 generations after the global phase) against 0.5-3
+s for nsga2-cat. The GP picked 3 of the small model's proposals in all; the runs differ from
+nsga2-cat's by the path those picks and the larger pool give (-0.007..+0.050).
+
+``--control --seeds 0 1 2 3 4 5 6 7 8 9`` (80 runs each; mean nHV at 100 / 200 / 300,
+share at 300, paired difference at 300 with its range, share of queried cells that were the
+model's):
+
+=============  =======================  =====  ========================  ======
+model          nHV                      share  against nsga2-cat         cells
+=============  =======================  =====  ========================  ======
+(nsga2-cat)    0.750 / 0.902 / 0.932    65.6%
+empty          0.750 / 0.902 / 0.932    65.6%  +0.000; 80 of 80 equal    0.0 %
+random         0.750 / 0.905 / 0.934    65.1%  +0.002 (-0.079..+0.160)   1.4 %
+worst          0.750 / 0.906 / 0.932    65.0%  -0.000 (-0.080..+0.095)   0.2 %
+oracle         0.750 / 0.908 / 0.964    80.0%  +0.031 (-0.075..+0.187)   6.0 %
+=============  =======================  =====  ========================  ======
+
+A model with nothing new leaves every run exactly as ``nsga2-cat``'s; a random or adversarial
+one changes single runs (the path) but not the mean; a model that knows the best cells lifts
+the mean nHV by 0.031 and the share found from 66 % to 80 %, though the GP admits only a few
+of its proposals (the 100 queries of the global phase ask no model, so the first column is
+the same for all).
 """
 
 from __future__ import annotations
@@ -71,9 +90,7 @@ def one_run(problem, algorithm, seed, budget, llm=None) -> dict:
     from pymoo_arnas.experiments.runner import run_one
 
     t0 = time.perf_counter()
-    # both as nsga2-cat-llm runs by default (local pool from the start, 20 cells a
-    # generation): like with like
-    params = {"global_pool": 0, "n_offsprings": 20, **({"llm": llm} if llm is not None else {})}
+    params = {"llm": llm} if llm is not None else {}  # both with nsga2-cat's defaults
     df = run_one(problem, algorithm, seed, budget, params=params)
     last = df.iloc[-1]
     row = dict(problem=problem, algorithm=algorithm, seed=seed, n_unique=int(last["n_unique"]),
@@ -81,6 +98,127 @@ def one_run(problem, algorithm, seed, budget, llm=None) -> dict:
                seconds=time.perf_counter() - t0)
     row.update(df.attrs.get("llm", {}))
     return row
+
+
+# ---------------------------------------------------------------- controls (no model)
+
+CONTROLS = ("empty", "random", "worst", "oracle")
+"""Stand-in models of ``--control``: one that proposes nothing (``[]``), uniform random
+cells, the problem's worst unqueried cells (the last fronts of its own table) and its best
+ones (the exact front first)."""
+
+
+class _Control:
+    """A stand-in model for one run: answers from the run's own problem."""
+
+    def __init__(self, kind, name, problem, seed):
+        import numpy as np
+
+        from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+        from pymoo_arnas.experiments.problems import make_problem
+        from pymoo_arnas.space import all_genomes
+
+        self.kind, self.problem = kind, problem  # the run's problem, ``name``
+        self.rng = np.random.default_rng(seed)
+        if kind in ("worst", "oracle"):
+            G = all_genomes()
+            _, first = np.unique(problem.units(G), return_index=True)
+            G = G[np.sort(first)]  # one genome per unit
+            twin = make_problem(name)  # a copy whose queries do not count
+            F = twin.evaluate(G)
+            rank = np.empty(len(G), dtype=np.int64)
+            for r, front in enumerate(NonDominatedSorting().do(F)):
+                rank[front] = r
+            order = np.lexsort((self.rng.random(len(G)), rank))
+            self.ranked = G[order if kind == "oracle" else order[::-1]]
+
+    def client(self):
+        from pymoo_arnas.llm.base import LLMClient
+
+        control = self
+
+        class Control(LLMClient):
+            def _call(self, prompt, system, schema):
+                return control.answer(schema["maxItems"]), 1, 1
+
+        return Control(model=f"control-{self.kind}", max_retries=0)
+
+    def answer(self, k) -> str:
+        if self.kind == "empty":
+            return "[]"
+        if self.kind == "random":
+            return str(self.rng.integers(0, 5, size=(k, 6)).tolist())
+        new = self.ranked[~self.problem.is_queried(self.ranked)][:k]
+        return str(new.tolist())
+
+
+def control_run(problem, kind, seed, budget) -> dict:
+    """nHV and share at 100, 200 and ``budget`` queries of ``nsga2-cat`` (``kind=None``) or of
+    ``nsga2-cat-llm`` with a stand-in model, as :func:`~pymoo_arnas.experiments.runner.run_one`
+    runs it."""
+    from pymoo.optimize import minimize
+    from pymoo.termination.max_eval import MaximumFunctionCallTermination
+
+    from pymoo_arnas.algorithms import get_algorithm
+    from pymoo_arnas.experiments.blas import limit_blas_threads
+    from pymoo_arnas.experiments.metrics import convergence
+    from pymoo_arnas.experiments.problems import make_problem
+
+    limit_blas_threads(1)
+    prob = make_problem(problem, budget=budget)
+    if kind is None:
+        algo, ctl = get_algorithm("nsga2-cat"), None
+    else:
+        ctl = _Control(kind, problem, prob, seed)
+        algo = get_algorithm("nsga2-cat-llm", llm=ctl.client())
+    minimize(prob, algo, MaximumFunctionCallTermination(50 * budget), seed=int(seed),
+             copy_algorithm=False)
+    conv = convergence(prob, prob.query_log.iloc[:budget].reset_index(drop=True))
+    row = dict(problem=problem, model=kind or "(nsga2-cat)", seed=seed,
+               genomes=prob.query_log[["x0", "x1", "x2", "x3", "x4", "x5"]].to_numpy())
+    for q in (100, 200, budget):
+        r = conv.iloc[min(q, len(conv)) - 1]
+        row[f"nhv{q}"], row[f"share{q}"] = float(r["nhv"]), float(r["share"])
+    if ctl is not None:
+        row["llm_picked"] = algo.n_llm_picked / max(algo.n_picked, 1)
+    return row
+
+
+def controls(args) -> int:
+    """``--control``: nsga2-cat-llm with each stand-in model beside nsga2-cat, paired by
+    seed."""
+    import numpy as np
+    import pandas as pd
+
+    from pymoo_arnas.experiments.problems import SUITES
+
+    problems = args.problems if args.problems != PROBLEMS else SUITES["bi"]
+    rows = []
+    for problem in problems:
+        for seed in args.seeds:
+            for kind in (None, *CONTROLS):
+                rows.append(control_run(problem, kind, seed, args.budget))
+    df = pd.DataFrame(rows)
+    base = df[df["model"] == "(nsga2-cat)"].set_index(["problem", "seed"])
+    qs = sorted({100, 200, args.budget})
+    print(f"nsga2-cat-llm with stand-in models against nsga2-cat: {len(problems)} problems, "
+          f"seeds {args.seeds[0]}..{args.seeds[-1]}, budget {args.budget}")
+    print("mean nHV at " + " / ".join(map(str, qs)) + " queries, share at the budget, "
+          "paired nHV difference at the budget (mean, min, max), share of the queried cells "
+          "that were the model's")
+    for model, g in df.groupby("model", sort=False):
+        g = g.set_index(["problem", "seed"])
+        d = g[f"nhv{args.budget}"] - base.loc[g.index, f"nhv{args.budget}"]
+        same = sum(np.array_equal(a, b) for a, b in zip(g["genomes"], base.loc[g.index, "genomes"]))
+        s = (f"{model:12s} " + " / ".join(f"{g[f'nhv{q}'].mean():.3f}" for q in qs)
+             + f"  share {g[f'share{args.budget}'].mean():.1%}")
+        if model != "(nsga2-cat)":
+            s += (f"  diff {d.mean():+.3f} ({d.min():+.3f}..{d.max():+.3f})"
+                  f"  model's cells {g['llm_picked'].mean():.1%}"
+                  f"  runs identical to nsga2-cat {same}/{len(g)}")
+        print(s)
+    return 0
 
 
 def main(argv=None) -> int:
@@ -98,6 +236,9 @@ def main(argv=None) -> int:
     ap.add_argument("--max-tokens", type=int, default=600)
     ap.add_argument("--timeout", type=float, default=300.0)
     ap.add_argument("--no-baseline", action="store_true", help="only the LLM runs")
+    ap.add_argument("--control", action="store_true",
+                    help="no model: stand-in models (empty, random, worst, oracle) on the 8 "
+                         "bi-objective problems, each paired with nsga2-cat")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.budget < 1:
@@ -106,6 +247,9 @@ def main(argv=None) -> int:
     if args.replay is not None and not args.replay.is_dir():
         print(f"error: --replay {args.replay}: no such folder", file=sys.stderr)
         return 2
+
+    if args.control:
+        return controls(args)
 
     from pymoo_arnas.llm import OpenAIClient, ReplayClient
 

@@ -102,3 +102,21 @@ def test_a_model_that_proposes_nothing_new_leaves_the_run_exactly_nsga2_cat(answ
     assert algo.n_llm_picked == 0
     if answer == "repeats":  # valid cells, each dropped as already queried
         assert algo.mutation.stats.duplicates > 0
+
+
+def test_the_benchmark_tape_replays_against_the_current_nsga2_cat_llm():
+    """``benchmarks/tapes/cat_llm`` holds the local model's answers of bench_cat_llm.py; a strict
+    replay stops at the first request not on the tape, so this fails when a change to
+    nsga2-cat (its pools, its picks, its prompts) makes the recorded figures stale: re-record
+    with ``python benchmarks/bench_cat_llm.py``."""
+    from pathlib import Path
+
+    from pymoo_arnas.experiments.runner import run_one
+    from pymoo_arnas.llm import ReplayClient
+
+    tape = Path(__file__).parents[2] / "benchmarks/tapes/cat_llm/cifar10-clean+pgd-seed0.jsonl"
+    df = run_one("cifar10/clean+pgd", "nsga2-cat-llm", 0, 300,
+                 params={"llm": ReplayClient(tape, strict=True)})
+    assert len(df) == 300
+    stats = df.attrs["llm"]
+    assert stats["llm_calls"] == 20 and stats["llm_failed_calls"] == 0
