@@ -216,6 +216,7 @@ PAPER_LLM = ["paper", "--problems", "cifar10/pgd", "--algorithms", "random", "--
              "--report-at", "10", "--no-progress", "--no-plots"]
 
 
+@pytest.mark.slow  # over a second: the full suite runs it
 def test_paper_cli_records_the_llmo_rows_and_replays_them(tmp_path, capsys, llm_server):
     tape = tmp_path / "llmo.jsonl"
     url = f"http://127.0.0.1:{llm_server.port}/v1"

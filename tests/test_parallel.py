@@ -97,7 +97,8 @@ def test_bad_settings_and_pickling():
 
 
 @linux_only
-@pytest.mark.parametrize("scheduler", [None, pytest.param("local", marks=pytest.mark.slow)])
+@pytest.mark.slow  # over a second: the full suite runs it
+@pytest.mark.parametrize("scheduler", [None, "local"])
 def test_local_workers_exit_when_their_parent_is_killed(scheduler):
     if scheduler:
         pytest.importorskip("distributed")  # its worker processes watch their parent too

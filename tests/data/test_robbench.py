@@ -43,6 +43,7 @@ def test_loader_reads_threeseed_means_as_fractions(tmp_path, table10):
     assert table.column_index("pgd@Linf:8.0") == METRICS.index("val_pgd_8.0_acc")
 
 
+@pytest.mark.slow  # over a second: the full suite runs it
 def test_arnas_runs_on_it_and_isomorphic_genomes_agree(tmp_path, table10):
     truth = write_release(tmp_path / "robbench.json", table10.index)
     problem = ARNAS(table=load_nas_robbench(tmp_path / "robbench.json"),

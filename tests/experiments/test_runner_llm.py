@@ -75,6 +75,7 @@ def test_run_marks_exactly_the_cells_the_model_proposed(server):
     assert "from_llm" not in plain and "llm" not in plain.attrs
 
 
+@pytest.mark.slow  # over a second: the full suite runs it
 def test_llmo_cells_are_the_models_unless_replaced_by_its_fallback(server):
     server.script = [text("no idea")] * 3  # three answers LLMO must replace
     server.default = proposing()

@@ -83,6 +83,7 @@ def _randomise(net, seed):
     return net
 
 
+@pytest.mark.slow  # over a second: the full suite runs it
 def test_a_cell_without_a_path_from_its_input_passes_no_signal():
     codes = np.arange(N_CELLS)
     G = decode(codes)
@@ -153,6 +154,7 @@ def _transplant(a, ga, b, gb):
                     cb.edges[pos].load_state_dict(source[t].state_dict())
 
 
+@pytest.mark.slow  # over a second: the full suite runs it
 @torch.no_grad()
 def test_isomorphic_genomes_compute_the_same_function():
     cls = _class_of_code()

@@ -24,6 +24,7 @@ from pymoo_arnas.space import decode, representative_codes
 TINY = ScoreSettings(C=4, N=1, batch_size=4, pgd_steps=1)
 
 
+@pytest.mark.slow  # over a second: the full suite runs it
 def test_ntk_is_the_gram_matrix_of_per_sample_gradients():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(12, 5), nn.ReLU(), nn.Linear(5, 3))
