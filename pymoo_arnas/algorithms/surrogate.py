@@ -171,8 +171,9 @@ class HammingGP:
 class _ClassColumns:
     """Columns of the class kernel, ``(6466,)`` each, computed on demand and kept (up to
     ``most``, about 53 MB; least recently used first out): the mean of ``exp(-theta *
-    hamming)`` over all pairs of genomes of two classes. The Hamming kernel on genomes is a Kronecker product of one
-    5 x 5 kernel per edge, so a class's column costs a few products of 15,625 numbers."""
+    hamming)`` over all pairs of genomes of two classes. The Hamming kernel on genomes is a
+    Kronecker product of one 5 x 5 kernel per edge, so a class's column costs a few products
+    of 15,625 numbers."""
 
     def __init__(self, theta: float, most: int = 1024) -> None:
         self.theta, self.most = float(theta), int(most)
