@@ -64,6 +64,8 @@ SUBSTITUTIONS = [
      "the paper protocol (30 runs x 3,000 evaluations) at one run of 60 evaluations"),
     (r"(?<![\w/])benchmarks/", f"{ROOT}/benchmarks/",
      "the scripts are in the checkout; the test runs in a temporary folder"),
+    (r"bench_surrogate\.py --search$", "bench_surrogate.py --search --seeds 1 --repeats 1 "
+     "--train 100", "8 models x 8 problems x 10 seeds searched, 3 screening draws: 1 seed, 1 draw"),
     (r"bench_search\.py", "bench_search.py --so-evals 30",
      "part 2 of the search benchmark (300 evaluations per run) at 30"),
     (r"bench_lookup\.py$", "bench_lookup.py --n 10000 --repeat 1",

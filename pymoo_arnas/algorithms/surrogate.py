@@ -210,8 +210,9 @@ class _ClassColumns:
         uniq = np.unique(classes)
         with self.lock:
             missing = np.array([c for c in uniq.tolist() if c not in self.cols], dtype=np.int64)
-            if len(missing):
-                for c, col in zip(missing.tolist(), self._compute(missing).T):
+            for start in range(0, len(missing), 256):  # bounded memory: 256 at a time
+                part = missing[start:start + 256]
+                for c, col in zip(part.tolist(), self._compute(part).T):
                     self.cols[c] = col
             for c in uniq.tolist():
                 self.cols.move_to_end(c)
