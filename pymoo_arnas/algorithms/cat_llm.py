@@ -82,6 +82,7 @@ class NSGA2CatLLM(NSGA2LocalSearch):
         self.proposer = LLMMutation(llm, n_examples=n_examples, n_avoid=n_avoid)
         self.n_llm_picked = 0
         self.n_picked = 0
+        self._n_own = None  # rows of this generation's pool that are nsga2-cat's own
 
     def _local_pool(self, n, rng) -> np.ndarray:
         pool = super()._local_pool(n, rng)
@@ -95,7 +96,7 @@ class NSGA2CatLLM(NSGA2LocalSearch):
     def _select(self, pool, n, rng, n_explorable=None) -> np.ndarray:
         # the unscreened share is drawn from nsga2-cat's own candidates: the model's enter
         # only when the GP ranks them first, so a bad model's cells are not picked at random
-        own, self._n_own = getattr(self, "_n_own", None), None
+        own, self._n_own = self._n_own, None
         if own is not None and own < len(pool) and n_explorable is None:
             n_explorable = own
         return super()._select(pool, n, rng, n_explorable)

@@ -367,6 +367,7 @@ class NSGA2LocalSearch(NSGA2):
         self._queried = np.zeros(N_CELLS, dtype=bool)  # by unit (class, or genome code)
         self._genomes = all_genomes()  # (15625, 6), row = code
         self._unit_of_code = problem_units(problem, self._genomes)  # (15625,)
+        self._counts_classes = len(np.unique(self._unit_of_code)) < N_CELLS
         self._arch_X = np.empty((0, problem.n_var), np.int64)
         self._arch_F = np.empty((0, problem.n_obj))
 
@@ -505,8 +506,7 @@ class NSGA2LocalSearch(NSGA2):
         screen with another model of the same interface (``fit``, ``predict(...,
         return_std=True)``); ``benchmarks/bench_surrogate.py`` does so for the kernels it
         compares."""
-        gp = (ClassHammingGP() if self.class_kernel
-              and len(np.unique(self._unit_of_code)) < N_CELLS else HammingGP())
+        gp = ClassHammingGP() if self.class_kernel and self._counts_classes else HammingGP()
         if self.prior is None and self.zero_cost is None:
             return gp
         return ResidualGP(gp=gp)
