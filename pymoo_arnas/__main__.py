@@ -1,8 +1,6 @@
-"""``python -m pymoo_arnas``: the ``arnas`` command line (:func:`pymoo_arnas.cli.main`)."""
+"""``python -m pymoo_arnas``: the ``arnas`` command line (:func:`pymoo_arnas.cli.run`)."""
 
-import sys
-
-from pymoo_arnas.cli import main
+from pymoo_arnas.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -144,4 +144,20 @@ def main(argv=None) -> int:
         return fail(f"{type(exc).__name__}: {exc}", FAILURE)
 
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+def run() -> None:
+    """The ``arnas`` executable (and ``python -m pymoo_arnas``): :func:`main`, then exit with
+    its status. After Ctrl-C the process leaves at once when the one-line message is out,
+    without the interpreter's shutdown: an interrupted 2-worker sweep on a loaded machine
+    hung there once in 8 tries (most likely joining the worker pool's threads, which wait on
+    workers the interrupt already stopped; not traced). Every finished run is on disk by
+    then."""
+    code = main()
+    if code == INTERRUPTED:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+__all__ = ["COMMANDS", "build_parser", "main", "run"]
