@@ -169,11 +169,11 @@ class HammingGP:
 
 
 class _ClassColumns:
-    """Columns of the class kernel, ``(6466,)`` each, computed on demand and kept (up to
-    ``most``, about 53 MB; least recently used first out): the mean of ``exp(-theta *
-    hamming)`` over all pairs of genomes of two classes. The Hamming kernel on genomes is a
-    Kronecker product of one 5 x 5 kernel per edge, so a class's column costs a few products
-    of 15,625 numbers."""
+    """Columns of the class kernel, ``(6466,)`` each, computed on demand and kept in one
+    buffer (up to ``most``, about 53 MB, or the largest single request; least recently used
+    first out): the mean of ``exp(-theta * hamming)`` over all pairs of genomes of two
+    classes. The Hamming kernel on genomes is a Kronecker product of one 5 x 5 kernel per
+    edge, so a class's column costs a few products of 15,625 numbers."""
 
     def __init__(self, theta: float, most: int = 1024) -> None:
         self.theta, self.most = float(theta), int(most)
@@ -187,7 +187,9 @@ class _ClassColumns:
             start = self.starts[c]
             G = decode(self.order[start:start + int(self.size[c])])
             self.diag[c] = np.exp(-self.theta * hamming(G, G)).mean()
-        self.cols: OrderedDict = OrderedDict()
+        self.cols: OrderedDict = OrderedDict()  # class -> its slot in buf, oldest use first
+        self.buf = np.empty((0, len(self.size)))  # (slots, 6466): a column per row
+        self.free: list = []  # slots of buf that hold no column
         self.lock = threading.Lock()
 
     def _compute(self, classes) -> np.ndarray:
@@ -204,22 +206,37 @@ class _ClassColumns:
         EA = T.reshape(N_CELLS, len(classes))
         return np.add.reduceat(EA[self.order], self.starts, axis=0) / self.size[:, None]
 
-    def get(self, classes) -> np.ndarray:
-        """Columns ``(6466, len(classes))`` for (possibly repeated) class numbers."""
-        classes = np.asarray(classes)
+    def get(self, classes, rows=None) -> np.ndarray:
+        """Columns ``(6466, len(classes))`` for (possibly repeated) class numbers, or only
+        their ``rows`` ``(len(rows), len(classes))`` (one copy of what is asked for)."""
+        classes = np.asarray(classes, dtype=np.int64)
         uniq = np.unique(classes)
         with self.lock:
+            for c in uniq.tolist():
+                if c in self.cols:
+                    self.cols.move_to_end(c)
             missing = np.array([c for c in uniq.tolist() if c not in self.cols], dtype=np.int64)
+            while self.cols and len(self.cols) + len(missing) > max(self.most, len(uniq)):
+                self.free.append(self.cols.popitem(last=False)[1])  # least recently used
+            if len(self.free) < len(missing):  # grow the buffer
+                old = len(self.buf)
+                new = max(old + len(missing) - len(self.free), min(2 * old, self.most))
+                buf = np.empty((new, self.buf.shape[1]))
+                buf[:old] = self.buf
+                self.buf = buf
+                self.free.extend(range(old, new))
             for start in range(0, len(missing), 256):  # bounded memory: 256 at a time
                 part = missing[start:start + 256]
-                for c, col in zip(part.tolist(), self._compute(part).T):
-                    self.cols[c] = col
-            for c in uniq.tolist():
-                self.cols.move_to_end(c)
-            cols = np.stack([self.cols[c] for c in classes.tolist()], axis=1)
-            while len(self.cols) > max(self.most, len(uniq)):
-                self.cols.popitem(last=False)
-        return cols
+                slots = [self.free.pop() for _ in part]
+                self.buf[slots] = self._compute(part).T
+                self.cols.update(zip(part.tolist(), slots))
+            slots = np.array([self.cols[c] for c in classes.tolist()], dtype=np.int64)
+            if rows is None:
+                return self.buf[slots].T
+            rows = np.asarray(rows, dtype=np.int64)
+            if 4 * len(rows) > self.buf.shape[1]:  # most rows: whole columns, then rows
+                return np.take(self.buf[slots], rows, axis=1).T
+            return self.buf[np.ix_(slots, rows)].T
 
 
 _COLUMNS: dict = {}
@@ -257,7 +274,7 @@ class ClassHammingGP(HammingGP):
         cb = cls[encode(np.asarray(B, dtype=np.int64))]
         columns = _class_columns(self.theta)
         d = columns.diag
-        return columns.get(cb)[ca] / np.sqrt(d[ca][:, None] * d[cb][None, :])
+        return columns.get(cb, rows=ca) / np.sqrt(d[ca][:, None] * d[cb][None, :])
 
 
 class ResidualGP:

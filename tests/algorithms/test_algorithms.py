@@ -289,6 +289,10 @@ def test_class_kernel_columns_are_kept_up_to_their_bound():
     columns.get([8, 9])
     assert list(columns.cols) == [6, 7, 8, 9]  # the least recently used went first
     np.testing.assert_array_equal(columns.get([7, 5, 6]), first[:, [2, 0, 1]])
+    # only some rows: a few (gathered), or most of them (whole columns first)
+    for rows in ([0, 3, 6000, 3], np.arange(6466)[::-2]):
+        np.testing.assert_array_equal(columns.get([7, 5, 6], rows=rows),
+                                      first[rows][:, [2, 0, 1]])
     assert len(columns.get(np.arange(10, 20)).T) == 10 == len(columns.cols)  # one request
 
 
