@@ -74,6 +74,8 @@ SUBSTITUTIONS = [
      "bench_llm_operators.py --backend openai --base-url $OPENAI_BASE_URL --model fake "
      "--pop-size 6 --n-gen 2 --baseline-seeds 2",
      "the local Gemma model by default: the fake OpenAI server instead, 2 small generations"),
+    (r"bench_scores\.py --device all$", "bench_scores.py --device all --n-cells 3",
+     "64 cells scored: 3"),
     (r"bench_live\.py$",
      "bench_live.py --n-cells 3 --C 4 --epochs 1 --max-train 128 --eval-pgd-steps 2",
      "24 cells trained 5 epochs: 3 tiny cells, 1 epoch"),

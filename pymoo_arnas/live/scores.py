@@ -40,6 +40,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import math
@@ -216,13 +217,30 @@ def cell_scores(genome, settings: ScoreSettings = ScoreSettings(), x=None, y=Non
         seeded Gaussian batch of :func:`make_batch`.
     device : str, optional
         Torch device (default ``"cpu"``; ``"cuda"`` on a GPU). Weights and inputs are drawn
-        on the CPU first, so a device changes only rounding.
+        on the CPU first, and convolutions on a GPU run in full float32 (not TF32), so a
+        device changes only rounding.
     """
     if x is None:
         x, y = make_batch(settings)
     elif y is None:
         raise ValueError("user inputs x need their labels y (for the PGD perturbation)")
     device = torch.device(device or "cpu")
+    with _full_float32(device):
+        return _scores(genome, settings, x, y, device)
+
+
+def _full_float32(device: torch.device):
+    """On a GPU, convolutions without TF32, which cuDNN uses by default on Ampere and
+    later GPUs (measured on an H200 with it: NTK scores 0.1 % off the CPU's, 3-4 % after
+    PGD)."""
+    if device.type != "cuda":
+        return contextlib.nullcontext()
+    cudnn = torch.backends.cudnn
+    return cudnn.flags(enabled=cudnn.enabled, benchmark=cudnn.benchmark,
+                       deterministic=cudnn.deterministic, allow_tf32=False)
+
+
+def _scores(genome, settings, x, y, device) -> dict:
     model = _network(validate(genome)[0], settings).to(device)
     x, y = x.to(device), y.to(device)
     out = {"naswot": naswot(model, x)}
