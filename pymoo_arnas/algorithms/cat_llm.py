@@ -5,7 +5,7 @@ generation (after its global phase: 1-edge neighbours of the archive's best cell
 offspring) and lets its Hamming-kernel GP pick which to evaluate. Here the model is asked for
 more cells each such generation (an :class:`~pymoo_arnas.operators.LLMMutation` shown the
 population's best cells); its new proposals join the pool and are screened by the GP like
-every other candidate (but not drawn by its unscreened ``explore`` share, which picks
+every other candidate (but not drawn by an unscreened ``explore`` share, which picks
 from ``nsga2-cat``'s own candidates: a model's cell is evaluated only when the GP ranks it
 among the best). Everything else is ``nsga2-cat``: the same defaults, the same global
 phase (whose pool already holds every cell, so the model is not asked then), and the same

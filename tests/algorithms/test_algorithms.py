@@ -136,6 +136,25 @@ def test_nsga2_cat_rejects_bad_options():
         NSGA2LocalSearch(warp="yes")
 
 
+def test_nsga2_cat_batch_and_unscreened_share_default_by_the_number_of_objectives():
+    # several objectives: 5 cells a generation (the GP refitted more often), none unscreened
+    algo = minimize(ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30),
+                    NSGA2LocalSearch(pop_size=20), seed=0).algorithm
+    assert (algo.n_offsprings, algo.explore) == (5, 0.0)
+    # one objective: half a population, a tenth unscreened
+    algo = minimize(ARNAS("cifar10", ("pgd@Linf",), budget=30),
+                    NSGA2LocalSearch(pop_size=20), seed=0).algorithm
+    assert (algo.n_offsprings, algo.explore) == (10, 0.1)
+    # zero-cost features: as with one objective (5 a generation measured no gain there)
+    algo = minimize(ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30),
+                    NSGA2LocalSearch(pop_size=20, zero_cost="params"), seed=0).algorithm
+    assert (algo.n_offsprings, algo.explore) == (10, 0.1)
+    # what the user gives is kept
+    algo = minimize(ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30),
+                    NSGA2LocalSearch(pop_size=20, n_offsprings=7, explore=0.2), seed=0).algorithm
+    assert (algo.n_offsprings, algo.explore) == (7, 0.2)
+
+
 def test_nsga2_cat_warps_objectives_by_default_but_not_with_a_prior():
     assert NSGA2LocalSearch().warp and not NSGA2LocalSearch(warp=False).warp
     assert not NSGA2LocalSearch(prior="cifar10").warp
@@ -144,7 +163,9 @@ def test_nsga2_cat_warps_objectives_by_default_but_not_with_a_prior():
 def test_nsga2_cat_searches_the_neighbours_of_every_isomorphic_genome_of_its_seeds():
     # isomorphic genomes are one cell but have different 1-edge neighbours
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=40)
-    algo = minimize(problem, NSGA2LocalSearch(pop_size=20, n_mating=0), seed=0).algorithm
+    # (a run whose seed cells include classes of several genomes)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=20, n_offsprings=10, n_mating=0),
+                    seed=0).algorithm
     seeds = algo._arch_X[algo._seed_rows()]
     members = algo._members(seeds)
     every = isomorphism_class(all_genomes())

@@ -47,8 +47,8 @@ def test_llm_proposals_enter_the_pool_and_are_screened_like_the_others():
     algo = res.algorithm
     assert isinstance(algo, NSGA2CatLLM) and problem.n_unique == 80
     st = algo.mutation.stats
-    # one request per generation (10 cells each), for share * n_mating * n_offsprings cells
-    assert st.llm_calls == len(llm.schemas) == 6 and llm.schemas[0]["maxItems"] == 30
+    # one request per generation (5 cells each), for share * n_mating * n_offsprings cells
+    assert st.llm_calls == len(llm.schemas) == 12 and llm.schemas[0]["maxItems"] == 15
     assert st.used > 0 and algo.n_picked == 60
     # some of the model's cells were picked from the pool, not only them
     assert 0 < algo.n_llm_picked < algo.n_picked
@@ -60,8 +60,8 @@ def test_the_model_is_asked_only_after_the_global_phase():
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=140)
     llm = Proposer()
     res = minimize(problem, get_algorithm("nsga2-cat-llm", llm=llm), seed=1)
-    # then 4 generations of 10 cells, each asking for 0.25 * 3 * 10 cells
-    assert [s["maxItems"] for s in llm.schemas] == [8] * 4
+    # then 8 generations of 5 cells, each asking for 0.25 * 3 * 5 cells (rounded)
+    assert [s["maxItems"] for s in llm.schemas] == [4] * 8
     assert res.algorithm.n_picked == 120
 
 
@@ -97,8 +97,8 @@ def test_a_model_that_proposes_nothing_new_leaves_the_run_exactly_nsga2_cat(answ
     algo = minimize(problem, get_algorithm("nsga2-cat-llm", llm=llm), seed=3).algorithm
     X = _genomes(problem)
     assert len(X) == 130 and np.array_equal(X, nsga2_cat_queries)
-    # asked in each of the 3 generations after the global phase, nothing used
-    assert algo.mutation.stats.llm_calls == 3 and algo.mutation.stats.used == 0
+    # asked in each of the 6 generations after the global phase, nothing used
+    assert algo.mutation.stats.llm_calls == 6 and algo.mutation.stats.used == 0
     assert algo.n_llm_picked == 0
     if answer == "repeats":  # valid cells, each dropped as already queried
         assert algo.mutation.stats.duplicates > 0
@@ -119,4 +119,4 @@ def test_the_benchmark_tape_replays_against_the_current_nsga2_cat_llm():
                  params={"llm": ReplayClient(tape, strict=True)})
     assert len(df) == 300
     stats = df.attrs["llm"]
-    assert stats["llm_calls"] == 20 and stats["llm_failed_calls"] == 0
+    assert stats["llm_calls"] == 40 and stats["llm_failed_calls"] == 0
