@@ -235,9 +235,9 @@ class NSGA2LocalSearch(NSGA2):
     worst problem 0.823 against 0.815. Five objectives (seeds 100-119): 0.437 / 0.665 / 0.777
     against 0.401 / 0.640 / 0.766. Level with a whole-table prior (0.978 both at 300); with
     zero-cost features no gain (-0.005 +- 0.006 at 100, -0.004 +- 0.003 at 300), so they
-    keep half a population and a tenth unscreened. A tenth of 5
-    cells rounds to no unscreened cell, so ``explore`` defaults to 0 with several objectives
-    (with 10 a generation, 0 and 0.1 measured level: 0.921 both). One objective keeps half a
+    keep half a population and a tenth unscreened. A tenth of 5 cells rounds to no
+    unscreened cell, so ``explore`` defaults to 0 with several objectives (with 10 a
+    generation, 0 and 0.1 measured level: 0.921 both). One objective keeps half a
     population and a tenth unscreened (5 a generation: the optimum in 95 of 100 runs against
     97, seeds 100-109). Three a generation gave 0.803 / 0.901 / 0.925 (seeds 100-119) at 3x
     the time of 10; 5 costs about 2x, the GP's fit and prediction being most of a run.
