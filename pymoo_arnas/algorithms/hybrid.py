@@ -245,8 +245,9 @@ class NSGA2LocalSearch(NSGA2):
     probability of not being dominated by the archive (alone, as tie-break, or alternating
     with the rank: -0.003 to -0.005 +- 0.004; more of the front at 100 queries, less after
     200), each objective's most optimistic cell added to every batch (+0.002 +- 0.003),
-    ``n_seeds`` 5 or 12 (-0.005, +0.002), ``explore=0.2`` (+0.003 +- 0.004), the global
-    phase 60 or 150 queries long (+0.003, +0.006 +- 0.003). With one objective, a batch
+    ``n_seeds`` 5 or 12 (-0.005, +0.002), ``explore=0.2`` (+0.003 +- 0.004); with 5 a
+    generation, the global phase 60 or 150 queries long (seeds 100-149: -0.003 +- 0.002 and
+    +0.001 +- 0.001 at 300, -0.005 and -0.004 +- 0.002 at 200). With one objective, a batch
     kept diverse (no two cells of kernel value above 0.3 or 0.5) reached the optimum in 185
     and 186 of 200 runs against 190 (seeds 100-119); the runs that miss it end on the
     second to fourth best cell, 3 to 6 edges from the optimum.
