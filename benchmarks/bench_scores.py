@@ -20,11 +20,14 @@ Measured 2026-11-30 on the lent GPU machine (one H200, torch 2.11 + CUDA 13; its
 thread), sample seed 0, then ``--from-csv`` here where the tables are:
 
 - Shipped settings (C=8, N=1, 3 PGD steps), 24 cells: CPU 0.39 s/cell median (0.67 mean),
-  GPU 0.11-0.12 median. The CPU reproduces the shipped table to a median relative
-  difference of 2e-6. The GPU with cuDNN's default TF32 convolutions was 1e-3 off on the
-  NTK scores and 3-4e-2 after PGD (Spearman 0.990-0.999 with the shipped values);
-  :func:`~pymoo_arnas.live.scores.cell_scores` now turns TF32 off on a GPU, and the GPU is
-  2e-6 off (3e-5 after PGD), Spearman 1.0, at no measured cost in time.
+  GPU 0.11-0.12 median. That machine's CPU reproduces the shipped table (made on another
+  CPU) to a median relative difference of 2e-6, at most 6e-5 on the clean batch and 2e-2
+  after PGD, whose sign steps amplify rounding. The GPU with cuDNN's default TF32
+  convolutions was 1e-3 off on the NTK scores (at most 2e-2) and 3-4e-2 after PGD (at most
+  0.2; Spearman 0.990-0.999 with the shipped values).
+  :func:`~pymoo_arnas.live.scores.cell_scores` now turns TF32 off on a GPU, which is then as
+  close as another CPU: 2e-6 (at most 4e-4) on the clean batch, 3e-5 (at most 2e-2) after
+  PGD, Spearman 1.0, at no measured cost in time.
 - NAS-Bench-201's own size (C=16, N=5, 10 PGD steps): GPU 0.45 s/cell median (432 cells
   in 205 s, TF32 on; 0.44 with it off, 60 cells), CPU 3.5 s median (8 cells), about 8x.
   The whole table would take about 50 minutes of that GPU. On those 432 cells the full

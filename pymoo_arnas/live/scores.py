@@ -231,8 +231,8 @@ def cell_scores(genome, settings: ScoreSettings = ScoreSettings(), x=None, y=Non
 
 def _full_float32(device: torch.device):
     """On a GPU, convolutions without TF32, which cuDNN uses by default on Ampere and
-    later GPUs (measured on an H200 with it: NTK scores 0.1 % off the CPU's, 3-4 % after
-    PGD)."""
+    later GPUs (measured on an H200 with it: NTK scores a median 0.1 % off the CPU's, 3-4 %
+    after PGD; without it as close as another CPU, see ``benchmarks/bench_scores.py``)."""
     if device.type != "cuda":
         return contextlib.nullcontext()
     cudnn = torch.backends.cudnn
