@@ -147,12 +147,22 @@ def main(argv=None) -> int:
 def run() -> None:
     """The ``arnas`` executable (and ``python -m pymoo_arnas``): :func:`main`, then exit with
     its status. After Ctrl-C the process leaves at once when the one-line message is out,
-    without the interpreter's shutdown: an interrupted 2-worker sweep on a loaded machine
-    hung there once in 8 tries (most likely joining the worker pool's threads, which wait on
-    workers the interrupt already stopped; not traced). Every finished run is on disk by
-    then."""
+    without the interpreter's shutdown, whose join of the worker pool's manager thread can
+    hang: a worker stopped while it wrote its result leaves half a message in the result
+    pipe, and that thread waits for the rest (traced on an interrupted 2-worker sweep under
+    load, about 1 in 8). Multiprocessing's exit step that releases the pool's semaphores
+    still runs. Every finished run is on disk by then."""
     code = main()
     if code == INTERRUPTED:
+        import multiprocessing.util
+
+        # release the worker pool's semaphores first, as the interpreter's shutdown would
+        # (os._exit skips it): else multiprocessing's resource tracker warns on stderr that
+        # they leaked
+        try:
+            multiprocessing.util._run_finalizers(0)
+        except Exception:  # leaving anyway
+            pass
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
