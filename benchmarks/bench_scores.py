@@ -55,10 +55,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from pymoo_arnas.data.scores import load_scores
 from pymoo_arnas.space import representative_codes
@@ -76,12 +78,14 @@ def sample_codes(n: int, seed: int) -> np.ndarray:
 
 
 def spearman(a, b) -> float:
-    """Spearman's rho over the pairs where both are finite."""
-    a, b = pd.Series(np.asarray(a, float)), pd.Series(np.asarray(b, float))
+    """Spearman's rho over the pairs where both are finite (NaN for a constant one)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
     ok = np.isfinite(a) & np.isfinite(b)
     if ok.sum() < 3:
         return float("nan")
-    return float(a[ok].rank().corr(b[ok].rank()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.ConstantInputWarning)
+        return float(stats.spearmanr(a[ok], b[ok]).statistic)
 
 
 def compare_shipped(df: pd.DataFrame) -> pd.DataFrame:
