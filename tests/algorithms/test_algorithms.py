@@ -4,6 +4,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from pymoo.indicators.hv import HV
 from pymoo.optimize import minimize
 from pymoo.termination.max_eval import MaximumFunctionCallTermination
 
@@ -18,6 +22,7 @@ from pymoo_arnas.algorithms import (
     list_algorithms,
     neighbours,
 )
+from pymoo_arnas.algorithms.hybrid import _greedy_hv_gain, hv_gain
 from pymoo_arnas.algorithms.surrogate import ClassHammingGP, hamming
 from pymoo_arnas.data import synthetic_table
 from pymoo_arnas.experiments.metrics import convergence
@@ -116,6 +121,33 @@ def test_neighbours_change_exactly_one_edge():
     assert N.shape == (24, 6)
     assert ((N != x).sum(axis=1) == 1).all()
     assert len({tuple(r) for r in N}) == 24
+
+
+_POINTS = st.integers(1, 6).flatmap(
+    lambda n: arrays(float, (n, 2), elements=st.floats(0.0, 1.2)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(front=_POINTS, points=_POINTS)
+def test_hv_gain_is_pymoos_hypervolume_difference(front, points):
+    ref = np.array([1.0, 1.0])  # some points lie beyond it: they add nothing
+    hv = HV(ref_point=ref)
+
+    def volume(F):
+        F = F[(F < ref).all(axis=1)]
+        return hv(F) if len(F) else 0.0
+
+    expected = [volume(np.vstack([front, p])) - volume(front) for p in points]
+    np.testing.assert_allclose(hv_gain(front, points, ref), expected, atol=1e-12)
+
+
+def test_greedy_hv_gain_takes_the_largest_gain_first_and_stops_when_none_is_left():
+    F = np.array([[0.0, 1.0], [1.0, 0.0]])  # the archive; reference point (1.1, 1.1)
+    P = np.array([[0.5, 0.5], [0.45, 0.45], [0.2, 0.9], [2.0, 2.0], [0.9, 0.2]])
+    first = _greedy_hv_gain(F, P, 5)
+    assert first[0] == 1  # the largest gain; (0.5, 0.5) adds nothing after it
+    assert set(first.tolist()) == {1, 2, 4}  # the dominated rows are never taken
+    assert _greedy_hv_gain(F, P, 2).tolist() == first[:2].tolist()
 
 
 def test_nsga2_cat_never_queries_an_isomorphic_cell_twice():
