@@ -24,24 +24,25 @@ Needs the ``local`` extra to record (the server is started and stopped here), or
 ``nsga2-cat`` on its seed: one that proposes nothing, uniform random cells, the problem's
 worst unqueried cells (an adversary) and its best (an oracle that knows the table).
 
-Measured 2026-11-30 (0.4.0: 5 cells a generation; Gemma 3 270M Q4_K_M under llama.cpp,
-1 thread, temperature 0.8, 2 busy cores; budget 300, the tapes under
+Measured 2026-11-30 (0.5.0: the global phase by hypervolume gain; Gemma 3 270M Q4_K_M under
+llama.cpp, 1 thread, temperature 0.8, 2 busy cores; budget 300, the tapes under
 ``benchmarks/tapes/cat_llm``; ``--replay`` reproduces every figure but the seconds):
 
 =====================  ====  ===============  ===============  ======================
 problem                seed  nsga2-cat        nsga2-cat-llm    LLM cells / calls
 =====================  ====  ===============  ===============  ======================
-cifar10/clean+pgd      0     0.852, 40 %      0.851, 60 %      1 (0.3 %) / 40
-cifar10/clean+pgd      1     0.799, 70 %      0.802, 80 %      5 (1.7 %) / 40
-cifar100/clean+apgd    0     0.905, 44 %      0.908, 33 %      0 (0.0 %) / 40
-cifar100/clean+apgd    1     0.912, 50 %      0.912, 44 %      0 (0.0 %) / 40
-mean                         0.867, 51 %      0.868, 54 %      6/1200 (0.5 %) / 160
+cifar10/clean+pgd      0     0.912, 70 %      0.869, 60 %      1 (0.3 %) / 40
+cifar10/clean+pgd      1     0.797, 60 %      0.857, 70 %      6 (2.0 %) / 40
+cifar100/clean+apgd    0     0.906, 39 %      0.909, 39 %      2 (0.7 %) / 40
+cifar100/clean+apgd    1     0.904, 39 %      0.905, 39 %      0 (0.0 %) / 40
+mean                         0.880, 52 %      0.885, 52 %      9/1200 (0.8 %) / 160
 =====================  ====  ===============  ===============  ======================
 
-(nHV, share of the exact front found.) No call failed; an LLM run took about 250-345 s (the
+(nHV, share of the exact front found.) No call failed; an LLM run took about 250-350 s (the
 model asked for 4 cells in each of the 40 generations after the global phase) against 0.5-2
-s for nsga2-cat. The GP picked 6 of the small model's proposals in all; the runs differ from
-nsga2-cat's by the path those picks and the larger pool give (-0.001..+0.003 nHV).
+s for nsga2-cat. The GP picked 9 of the small model's proposals in all; the runs differ from
+nsga2-cat's by the path those picks and the larger pool give (-0.043..+0.060 nHV; the
+random stand-in below moves single runs as far).
 
 ``--control --seeds 0 1 2 3 4 5 6 7 8 9`` (80 runs each; mean nHV at 100 / 200 / 300,
 share at 300, paired difference at 300 with its range, share of queried cells that were the
@@ -50,16 +51,16 @@ model's):
 =============  =======================  =====  ========================  ======
 model          nHV                      share  against nsga2-cat         cells
 =============  =======================  =====  ========================  ======
-(nsga2-cat)    0.778 / 0.920 / 0.933    66.3%
-empty          0.778 / 0.920 / 0.933    66.3%  +0.000; 80 of 80 equal    0.0 %
-random         0.778 / 0.913 / 0.934    66.2%  +0.000 (-0.093..+0.095)   2.1 %
-worst          0.778 / 0.914 / 0.934    67.4%  +0.001 (-0.093..+0.119)   0.2 %
-oracle         0.778 / 0.930 / 0.969    83.2%  +0.036 (-0.053..+0.201)   4.9 %
+(nsga2-cat)    0.795 / 0.908 / 0.925    65.5%
+empty          0.795 / 0.908 / 0.925    65.5%  +0.000; 80 of 80 equal    0.0 %
+random         0.795 / 0.905 / 0.926    65.0%  +0.001 (-0.095..+0.077)   2.3 %
+worst          0.795 / 0.910 / 0.925    65.3%  -0.000 (-0.095..+0.057)   0.2 %
+oracle         0.795 / 0.918 / 0.968    82.2%  +0.044 (-0.034..+0.185)   4.8 %
 =============  =======================  =====  ========================  ======
 
 A model with nothing new leaves every run exactly as ``nsga2-cat``'s; a random or adversarial
 one changes single runs (the path) but not the mean; a model that knows the best cells lifts
-the mean nHV by 0.036 and the share found from 66 % to 83 %, though the GP admits only a few
+the mean nHV by 0.044 and the share found from 66 % to 82 %, though the GP admits only a few
 of its proposals (the 100 queries of the global phase ask no model, so the first column is
 the same for all).
 """
