@@ -161,3 +161,45 @@ def test_kill_9_of_a_parallel_sweep_leaves_no_worker_and_keeps_every_finished_ru
     assert len(list(out.glob("runs/*/*/*.parquet"))) == n_runs
     assert not list(out.glob("runs/*/*/*.tmp*"))
     assert os.path.exists(out / "summary.csv")
+
+
+_INTERRUPTED_SCRIPT = '''
+import os, signal, sys, time
+from pymoo_arnas.parallel import Executor
+
+def big(task):  # a short task with a large result: workers are often writing one
+    end = time.monotonic() + 0.01
+    while time.monotonic() < end:
+        pass
+    return b"x" * (4 << 20)
+
+if __name__ == "__main__":
+    ex = Executor(2)
+    try:
+        for n, _ in enumerate(ex.map(big, range(400))):
+            if n == 5:
+                os.kill(os.getpid(), signal.SIGINT)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+'''
+
+
+@pytest.mark.slow
+@linux_only
+def test_a_python_caller_interrupted_mid_map_exits_cleanly(tmp_path):
+    """Ctrl-C in a script that maps over local workers (not the CLI, which leaves through
+    os._exit): the KeyboardInterrupt reaches the caller, the workers are stopped, and the
+    interpreter's exit neither hangs nor prints anything on stderr."""
+    script = tmp_path / "interrupted.py"
+    script.write_text(_INTERRUPTED_SCRIPT)
+    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        out, err = run.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        workers = _descendants(run.pid)
+        run.kill()
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        pytest.fail("the interrupted script did not exit")
+    assert (run.returncode, out.strip(), err) == (0, "interrupted", "")
