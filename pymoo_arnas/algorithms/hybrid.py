@@ -334,22 +334,22 @@ class NSGA2LocalSearch(NSGA2):
 
     With two objectives, the global phase takes the pool's predicted front by hypervolume
     gain (:func:`hv_gain`, greedy: each pick joins the front before the next is chosen)
-    instead of in random order (since 0.5.0; SMS-EGO's rule, Ponweiser et al. 2008): the
-    first 100 queries spread along the front instead of crowding where many cells are
-    predicted non-dominated. Tuning seeds 100-149 (400 runs), mean nHV at 100 / 200 / 300
-    queries, share at 100 and 300: 0.793 / 0.895 / 0.922, 0.373 and 0.644 against 0.782 /
-    0.898 / 0.924, 0.352 and 0.644 (paired +0.011 +- 0.007 at 100, share +0.021 +- 0.007;
-    -0.003 +- 0.003 at 200, -0.002 +- 0.002 at 300). ``nsga2-cat-zc`` (seeds 100-119): 0.838
-    / 0.895 / 0.926 against 0.834 / 0.897 / 0.925. On the report seeds 0-9 it costs more
-    later: 0.795 / 0.908 / 0.925 (share 0.655) against 0.778 / 0.920 / 0.933 (0.663). Tried
-    and not kept: hypervolume gain for the whole run (seeds 100-119 / 120-149: +0.012 /
-    +0.023 at 100 but -0.001 / -0.005 +- 0.003 at 300), crowding distance among the
-    predicted front instead (+0.005 at 100, -0.003 at 300), a global phase of 200 or 300
-    queries (-0.003, -0.007 at 300), a kernel that adds first- or second-order edge terms
-    (the additive kernel of the class-mean one-hot ops or op pairs, weight 0.1-0.4, or
-    chosen by marginal likelihood: -0.009 to +0.001 at 300; with one objective 92-94 of 100
-    runs found the optimum against 97), and with one objective a batch of Thompson samples
-    of the GP (63 of 100).
+    instead of in random order (since 0.5.0; SMS-EGO's rule, Ponweiser et al. 2008): each
+    pick lowers the gain of cells predicted near it, so a batch spreads along the predicted
+    front (in random order, several picks could fall where many cells are predicted
+    non-dominated). Tuning seeds 100-149 (400 runs), mean nHV at 100 / 200 / 300 queries,
+    share at 100 and 300: 0.793 / 0.895 / 0.922, 0.373 and 0.644 against 0.782 / 0.898 /
+    0.924, 0.352 and 0.644 (paired +0.011 +- 0.007 at 100, share +0.021 +- 0.007; -0.003 +-
+    0.003 at 200, -0.002 +- 0.002 at 300). ``nsga2-cat-zc`` (seeds 100-119): 0.838 / 0.895 /
+    0.926 against 0.834 / 0.897 / 0.925. On the report seeds 0-9 it costs more later: 0.795
+    / 0.908 / 0.925 (share 0.655) against 0.778 / 0.920 / 0.933 (0.663). Tried and not kept:
+    hypervolume gain for the whole run (seeds 100-119 / 120-149: +0.012 / +0.023 at 100 but
+    -0.001 / -0.005 +- 0.003 at 300), crowding distance among the predicted front instead
+    (+0.005 at 100, -0.003 at 300), a global phase of 200 or 300 queries (-0.003, -0.007 at
+    300), a kernel that adds first- or second-order edge terms (the additive kernel of the
+    class-mean one-hot ops or op pairs, weight 0.1-0.4, or chosen by marginal likelihood:
+    -0.009 to +0.001 at 300; with one objective 92-94 of 100 runs found the optimum against
+    97), and with one objective a batch of Thompson samples of the GP (63 of 100).
 
     The GP's linear algebra is small; keep BLAS single-threaded on a busy machine
     (``OPENBLAS_NUM_THREADS=1``, or :func:`pymoo_arnas.experiments.blas.limit_blas_threads`),
