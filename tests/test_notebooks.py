@@ -2,7 +2,8 @@
 minute; they are committed executed, so a reader on the web sees the tables and figures.
 
 To refresh a notebook's committed outputs after a change, execute it in place, e.g.
-``jupyter nbconvert --to notebook --execute --inplace notebooks/01_quickstart.ipynb``.
+``cd notebooks && jupyter execute --inplace 01_quickstart.ipynb`` (nbclient: the
+``notebooks`` extra, part of ``dev``).
 """
 
 import importlib.util
