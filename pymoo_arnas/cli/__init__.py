@@ -144,6 +144,60 @@ def main(argv=None) -> int:
         return fail(f"{type(exc).__name__}: {exc}", FAILURE)
 
 
+class _SemaphoreLedger:
+    """The semaphores this process registered with multiprocessing's resource tracker and
+    has not yet unregistered (the worker pool's queue locks), so that :func:`run` can release
+    them itself before ``os._exit`` after Ctrl-C.
+
+    The pool's queues are freed in whichever thread drops them last, often its manager or
+    feeder thread. Leaving while such a thread is between removing a semaphore and telling the
+    tracker made the tracker warn on stderr that one leaked (about 1 in 20 interrupted
+    2-worker sweeps under load). With the ledger, a name is told to the tracker once: by its
+    own finaliser or by :meth:`release`, whichever comes first.
+    """
+
+    def __init__(self) -> None:
+        import threading
+        from multiprocessing import resource_tracker
+
+        self._tracker = resource_tracker
+        self._register = resource_tracker.register
+        self._unregister = resource_tracker.unregister
+        self._names: set = set()
+        self._lock = threading.Lock()
+        resource_tracker.register = self.register
+        resource_tracker.unregister = self.unregister
+
+    def register(self, name, rtype):
+        with self._lock:
+            if rtype == "semaphore":
+                self._names.add(name)
+            self._register(name, rtype)
+
+    def unregister(self, name, rtype):
+        with self._lock:
+            if rtype == "semaphore":
+                if name not in self._names:
+                    return  # released already
+                self._names.discard(name)
+            self._unregister(name, rtype)
+
+    def release(self) -> None:
+        """Remove every semaphore still registered and tell the tracker."""
+        try:
+            from _multiprocessing import sem_unlink
+        except ImportError:  # no named semaphores here
+            return
+        with self._lock:
+            for name in sorted(self._names):
+                try:
+                    sem_unlink(name)
+                except OSError:  # removed already by its finaliser
+                    pass
+                self._unregister(name, "semaphore")
+            self._names.clear()
+
+
 def run() -> None:
     """The ``arnas`` executable (and ``python -m pymoo_arnas``): :func:`main`, then exit with
     its status. After Ctrl-C the process leaves at once when the one-line message is out,
@@ -152,6 +206,10 @@ def run() -> None:
     pipe, and that thread waits for the rest (traced on an interrupted 2-worker sweep under
     load, about 1 in 8). Multiprocessing's exit step that releases the pool's semaphores
     still runs. Every finished run is on disk by then."""
+    try:
+        ledger = _SemaphoreLedger()
+    except Exception:  # noqa: BLE001 - no resource tracker: nothing to release
+        ledger = None
     code = main()
     if code == INTERRUPTED:
         import multiprocessing.util
@@ -161,7 +219,9 @@ def run() -> None:
         # they leaked
         try:
             multiprocessing.util._run_finalizers(0)
-        except Exception:  # leaving anyway
+            if ledger is not None:
+                ledger.release()
+        except Exception:  # noqa: BLE001 - leaving anyway
             pass
         logging.shutdown()
         sys.stdout.flush()
