@@ -160,7 +160,6 @@ class _SemaphoreLedger:
         import threading
         from multiprocessing import resource_tracker
 
-        self._tracker = resource_tracker
         self._register = resource_tracker.register
         self._unregister = resource_tracker.unregister
         self._names: set = set()
