@@ -91,12 +91,14 @@ def _greedy_hv_gain(F, P, n) -> np.ndarray:
     reference point 0.1 beyond the archive's worst); stops when no row adds any."""
     ref = F.max(axis=0) + 0.1
     front = F[_NDS.do(F, only_non_dominated_front=True)]
-    left = np.flatnonzero(hv_gain(front, P, ref) > 0)
+    left = np.arange(len(P))
     chosen = []
-    while len(chosen) < n and len(left):
+    while len(chosen) < n:
         gain = hv_gain(front, P[left], ref)
-        if gain.max() <= 0:
+        adds = gain > 0  # a row that adds nothing never will: the front only grows
+        if not adds.any():
             break
+        left, gain = left[adds], gain[adds]
         best = int(np.argmax(gain))
         chosen.append(left[best])
         front = np.vstack([front, P[left[best]]])
@@ -646,8 +648,8 @@ class NSGA2LocalSearch(NSGA2):
         chosen = np.lexsort((rng.random(len(pool)), rank))  # random tie-break
         if P.shape[1] == 2 and len(self._arch_X) < self._global_until():
             # global phase: first the cells that add most hypervolume (SMS-EGO's rule)
-            front = np.flatnonzero(rank == 0)  # the pool's predicted front
-            first = front[_greedy_hv_gain(F, P[front], n_model)]
+            predicted = np.flatnonzero(rank == 0)  # the pool's predicted front
+            first = predicted[_greedy_hv_gain(F, P[predicted], n_model)]
             chosen = np.concatenate([first, chosen[~np.isin(chosen, first)]])
         chosen = chosen[:n_model]
         rest = order[~np.isin(order, chosen)]
