@@ -13,7 +13,8 @@ This is the project's best classic (no language model) configuration, registered
    random-reset mutation from the current population;
 2. ranks the pool with a Gaussian process with a Hamming kernel between isomorphism classes
    (:class:`~pymoo_arnas.algorithms.surrogate.ClassHammingGP`; between genomes,
-   :class:`HammingGP`, when the problem counts genomes) of every objective fitted on the
+   :class:`HammingGP`, when the problem counts genomes; after the global phase, with two
+   objectives, one that takes the two convolutions as alike) of every objective fitted on the
    archive: on each objective's rank-warped values
    (:func:`~pymoo_arnas.algorithms.surrogate.rank_warp`; not with a prior), and on the
    residuals of a linear trend in a prior's values or the cells' zero-cost features when
@@ -187,6 +188,11 @@ class NSGA2LocalSearch(NSGA2):
         (:class:`~pymoo_arnas.algorithms.surrogate.ClassHammingGP`, also for the residuals
         of a prior's or zero-cost features' trend) when the problem counts classes (default
         on); else the Hamming kernel between genomes.
+    conv_similarity : float, optional
+        How alike the GP's kernel takes the two convolutions (1x1, 3x3) on an edge after the
+        global phase, in [0, 1] (:func:`~pymoo_arnas.algorithms.surrogate.edge_kernel`; 0:
+        as different as any two ops). The global phase always uses 0. Default: 0.5 with two
+        objectives and no prior, else 0 (see the notes).
     warp : bool, optional
         Fit the GP on the archive's rank-warped objectives
         (:func:`~pymoo_arnas.algorithms.surrogate.rank_warp`) and rank the candidates in that
@@ -355,6 +361,32 @@ class NSGA2LocalSearch(NSGA2):
     whole-table prior (no global phase) the order for the whole run was level (0.978 both at
     300, share 0.802 against 0.800; seeds 100-119), so a prior keeps the rank order.
 
+    After the global phase, with two objectives and no prior, the kernel takes the two
+    convolutions as alike (``conv_similarity=0.5``, since 0.6.0: on an edge, a 1x1 and a 3x3
+    convolution are 0.68 correlated instead of 0.37, the value for any two different ops; see
+    :func:`~pymoo_arnas.algorithms.surrogate.edge_kernel`). Tuning seeds 100-149 (400 runs),
+    mean nHV at 100 / 200 / 300 queries, share at 300: 0.793 / 0.901 / 0.925, 0.642 against
+    0.793 / 0.895 / 0.922, 0.644 (paired +0.007 +- 0.002 at 200, +0.003 +- 0.001 at 300; share
+    -0.2 +- 0.3 points); the worst problem, CIFAR-10 PGD, 0.831 against 0.807 (+0.025 +-
+    0.008). ``nsga2-cat-zc`` (seeds 100-119): 0.838 / 0.901 / 0.928 against 0.838 / 0.895 /
+    0.926. On the report seeds 0-9: 0.795 / 0.913 / 0.934, share 0.652, worst problem 0.861
+    (CIFAR-10 PGD) against 0.795 / 0.908 / 0.925, 0.655 and 0.815 (0.5.0); ``nsga2-cat-zc``
+    0.850 / 0.911 / 0.935 against 0.850 / 0.909 / 0.929. Where it did not help it is off by
+    default: with a whole-table prior (seeds 100-109) 0.974, share 0.76, against 0.979, 0.80;
+    five objectives (seeds 100-109) 0.744 against 0.786 (-0.042 +- 0.017); three objectives
+    with a cost (the genome kernel) level (0.883 against 0.882). From the first query (the global phase too) it lost early: 0.776
+    at 100 queries against 0.808 (seeds 100-119), so the global phase keeps the Hamming
+    kernel. Tried and not kept (seeds 100-119 unless said; paired at 300): similarity 0.3 or
+    0.7 (+0.003, +0.006; 0.7 level on seeds 120-149); the two parameter-free ops (skip
+    connection, average pool) alike as well, for the whole run (similarity 0.3 / 0.6: +0.003 /
+    +0.002, and 0.802 / 0.782 at 100); the kernel chosen by marginal likelihood at each fit
+    among the Hamming kernel and similarity 0.5 and 0.8 (+0.005 +- 0.003; from the first
+    query 0.791 at 100), or the decay ``theta`` among 0.5, 1 and 2 (+0.000 +- 0.003); less
+    optimism after the global phase, ``beta`` 0.5 (+0.006 +- 0.002, but +0.000 +- 0.002 on
+    seeds 120-149), 0.25 or 0.75 (seeds 120-149: -0.002, -0.001) or 2 (+0.002), ``beta`` 0
+    after 200 queries (-0.001); the 2-edge neighbours of every genome of the archive's front
+    in the local pool (-0.007 +- 0.003).
+
     The GP's linear algebra is small; keep BLAS single-threaded on a busy machine
     (``OPENBLAS_NUM_THREADS=1``, or :func:`pymoo_arnas.experiments.blas.limit_blas_threads`),
     else thread contention can make a run 30x slower.
@@ -388,6 +420,7 @@ class NSGA2LocalSearch(NSGA2):
         warp: bool | None = None,
         class_neighbours: bool = True,
         class_kernel: bool = True,
+        conv_similarity: float | None = None,
         **kwargs,
     ):
         removed = sorted(_REMOVED & set(kwargs))
@@ -454,6 +487,13 @@ class NSGA2LocalSearch(NSGA2):
         self.warp = (self.prior is None) if warp is None else bool(warp)
         self.class_neighbours = bool(class_neighbours)
         self.class_kernel = bool(class_kernel)
+        if conv_similarity is not None:
+            if isinstance(conv_similarity, (bool, np.bool_)) \
+                    or not 0.0 <= float(conv_similarity) <= 1.0:
+                raise ValueError(f"conv_similarity must be a number in [0, 1]; got "
+                                 f"{conv_similarity!r}")
+            conv_similarity = float(conv_similarity)
+        self.conv_similarity = conv_similarity
 
     # ------------------------------------------------------------------ archive
 
@@ -611,10 +651,21 @@ class NSGA2LocalSearch(NSGA2):
         screen with another model of the same interface (``fit``, ``predict(...,
         return_std=True)``); ``benchmarks/bench_surrogate.py`` does so for the kernels it
         compares."""
-        gp = ClassHammingGP() if self.class_kernel and self._counts_classes else HammingGP()
+        s = self._conv_similarity()
+        gp = ClassHammingGP(conv_similarity=s) if self.class_kernel and self._counts_classes \
+            else HammingGP(conv_similarity=s)
         if self.prior is None and self.zero_cost is None:
             return gp
         return ResidualGP(gp=gp)
+
+    def _conv_similarity(self) -> float:
+        """The kernel's :attr:`conv_similarity` for the next fit: 0 during the global phase;
+        after it, the option or its default (0.5 with two objectives and no prior)."""
+        if len(self._arch_X) < self._global_until():
+            return 0.0
+        if self.conv_similarity is not None:
+            return self.conv_similarity
+        return 0.5 if self._arch_F.shape[1] == 2 and self.prior is None else 0.0
 
     def _select(self, pool, n, rng, n_explorable=None) -> np.ndarray:
         """Indices of ``n`` cells of ``pool``: the best ``n - explore * n`` by predicted

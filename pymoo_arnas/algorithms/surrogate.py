@@ -12,7 +12,7 @@ from scipy.linalg import solve_triangular
 from scipy.special import ndtri
 
 from pymoo_arnas.space import (
-    EDGES, N_CELLS, N_EDGES, N_OPS, class_of_code, decode, encode, validate,
+    EDGES, N_CELLS, N_EDGES, N_OPS, OPS, class_of_code, decode, encode, validate,
 )
 
 # edges on some input->output path matter most; pairs of edges that form a path 0->a->b
@@ -94,6 +94,39 @@ def hamming(A, B) -> np.ndarray:
     return D
 
 
+_CONVS = (OPS.index("nor_conv_1x1"), OPS.index("nor_conv_3x3"))
+
+
+def edge_kernel(theta: float = 1.0, conv_similarity: float = 0.0) -> np.ndarray:
+    """The kernel ``(5, 5)`` between the ops of one edge, ``w + (1 - w) * S`` with ``w =
+    exp(-theta)``: ``S`` is 1 between an op and itself and ``conv_similarity`` between the two
+    convolutions (1x1 and 3x3), 0 between any other two ops. The kernel between two genomes
+    is the product of it over their 6 edges; with ``conv_similarity=0`` that is the Hamming
+    kernel ``exp(-theta * hamming)``. Positive semi-definite for ``conv_similarity`` in [0, 1].
+
+    >>> edge_kernel(1.0, 0.5)[2:4, 2:4].round(3).tolist()  # the two convolutions
+    [[1.0, 0.684], [0.684, 1.0]]
+    """
+    conv_similarity = float(conv_similarity)
+    if not 0.0 <= conv_similarity <= 1.0:
+        raise ValueError(f"conv_similarity must be in [0, 1]; got {conv_similarity!r}")
+    w = float(np.exp(-float(theta)))
+    S = np.eye(N_OPS)
+    S[_CONVS[0], _CONVS[1]] = S[_CONVS[1], _CONVS[0]] = conv_similarity
+    return w + (1.0 - w) * S
+
+
+def _product_kernel(K1, A, B) -> np.ndarray:
+    """Kernel matrix ``(n, k)`` of genomes ``A`` ``(n, 6)`` and ``B`` ``(k, 6)``: the product
+    over the edges of the edge kernel ``K1`` ``(5, 5)``."""
+    A = np.asarray(A, dtype=np.int64)
+    B = np.asarray(B, dtype=np.int64)
+    K = np.ones((len(A), len(B)))
+    for i in range(A.shape[1]):
+        K *= K1[A[:, i, None], B[None, :, i]]
+    return K
+
+
 def rank_warp(F) -> np.ndarray:
     """Each column of ``F`` ``(n, m)`` through its empirical distribution onto the normal
     scale (a Gaussian copula, as HEBO warps its outputs): ``ndtri((rank - 0.5) / n)``, tied
@@ -125,6 +158,10 @@ class HammingGP:
         Kernel decay per differing edge.
     noise : float
         Nugget added to the kernel diagonal (in standardised units).
+    conv_similarity : float
+        How alike the two convolutions (1x1, 3x3) are on an edge, in [0, 1]: 0 (default)
+        counts them as different as any two ops (the Hamming kernel); 1 as the same op. See
+        :func:`edge_kernel`.
 
     Examples
     --------
@@ -136,14 +173,19 @@ class HammingGP:
     ((30, 1), (30, 1), True)
     """
 
-    def __init__(self, theta: float = 1.0, noise: float = 1e-2) -> None:
+    def __init__(self, theta: float = 1.0, noise: float = 1e-2,
+                 conv_similarity: float = 0.0) -> None:
         self.theta = float(theta)
         self.noise = float(noise)
+        self.conv_similarity = float(conv_similarity)
+        edge_kernel(self.theta, self.conv_similarity)  # checks the value
 
     def kernel(self, A, B) -> np.ndarray:
         """Kernel matrix ``(n, k)`` between genomes ``A`` ``(n, 6)`` and ``B`` ``(k, 6)``, 1 on
         the diagonal (a subclass may use another; ``benchmarks/bench_surrogate.py`` does)."""
-        return np.exp(-self.theta * hamming(A, B))
+        if self.conv_similarity == 0.0:
+            return np.exp(-self.theta * hamming(A, B))
+        return _product_kernel(edge_kernel(self.theta, self.conv_similarity), A, B)
 
     def fit(self, X, F) -> "HammingGP":
         """Fit on genomes ``(n, 6)`` and objective values ``(n, m)``."""
@@ -171,12 +213,14 @@ class HammingGP:
 class _ClassColumns:
     """Columns of the class kernel, ``(6466,)`` each, computed on demand and kept in one
     buffer (up to ``most``, about 53 MB, or the largest single request; least recently used
-    first out): the mean of ``exp(-theta * hamming)`` over all pairs of genomes of two
-    classes. The Hamming kernel on genomes is a Kronecker product of one 5 x 5 kernel per
-    edge, so a class's column costs a few products of 15,625 numbers."""
+    first out): the mean of the genome kernel (the product over edges of
+    :func:`edge_kernel`) over all pairs of genomes of two classes. The genome kernel is a
+    Kronecker product of one 5 x 5 kernel per edge, so a class's column costs a few products
+    of 15,625 numbers."""
 
-    def __init__(self, theta: float, most: int = 1024) -> None:
+    def __init__(self, theta: float, most: int = 1024, conv_similarity: float = 0.0) -> None:
         self.theta, self.most = float(theta), int(most)
+        self.K1 = edge_kernel(self.theta, conv_similarity)
         cls = class_of_code()
         self.size = np.bincount(cls).astype(float)
         self.order = np.argsort(cls, kind="stable")  # codes grouped by class
@@ -186,7 +230,10 @@ class _ClassColumns:
         for c in np.flatnonzero(self.size > 1):
             start = self.starts[c]
             G = decode(self.order[start:start + int(self.size[c])])
-            self.diag[c] = np.exp(-self.theta * hamming(G, G)).mean()
+            if conv_similarity == 0.0:  # the Hamming kernel
+                self.diag[c] = np.exp(-self.theta * hamming(G, G)).mean()
+            else:
+                self.diag[c] = _product_kernel(self.K1, G, G).mean()
         self.cols: OrderedDict = OrderedDict()  # class -> its slot in buf, oldest use first
         self.buf = np.empty((0, len(self.size)))  # (slots, 6466): a column per row
         self.free: list = []  # slots of buf that hold no column
@@ -194,8 +241,7 @@ class _ClassColumns:
 
     def _compute(self, classes) -> np.ndarray:
         """Unnormalised columns ``(6466, k)``: ``A E A^T`` restricted to ``classes``."""
-        w = np.exp(-self.theta)
-        K1 = w + (1.0 - w) * np.eye(N_OPS)
+        K1 = self.K1
         AT = np.zeros((N_CELLS, len(classes)))
         hit = np.isin(self.cls, classes)
         codes = np.flatnonzero(hit)
@@ -242,10 +288,11 @@ class _ClassColumns:
 _COLUMNS: dict = {}
 
 
-def _class_columns(theta: float) -> _ClassColumns:
-    if theta not in _COLUMNS:
-        _COLUMNS[theta] = _ClassColumns(theta)
-    return _COLUMNS[theta]
+def _class_columns(theta: float, conv_similarity: float = 0.0) -> _ClassColumns:
+    key = (theta, conv_similarity)
+    if key not in _COLUMNS:
+        _COLUMNS[key] = _ClassColumns(theta, conv_similarity=conv_similarity)
+    return _COLUMNS[key]
 
 
 class ClassHammingGP(HammingGP):
@@ -253,10 +300,11 @@ class ClassHammingGP(HammingGP):
 
     Isomorphic genomes are one cell (one network, one row of a table), but the Hamming kernel
     sees them as up to six edges apart. Here the kernel of two cells is the mean of
-    ``exp(-theta * hamming)`` over every pair of their genomes, normalised to 1 between a
-    cell and itself (a mean embedding, so still positive semi-definite). Use it where the
-    objectives are functions of the class (``nsga2-cat`` does when its problem counts
-    classes).
+    ``exp(-theta * hamming)`` (or, with ``conv_similarity``, of the product of
+    :func:`edge_kernel` over the edges) over every pair of their genomes, normalised to 1
+    between a cell and itself (a mean embedding, so still positive semi-definite). Use it
+    where the objectives are functions of the class (``nsga2-cat`` does when its problem
+    counts classes).
 
     Examples
     --------
@@ -272,7 +320,7 @@ class ClassHammingGP(HammingGP):
         cls = class_of_code()
         ca = cls[encode(np.asarray(A, dtype=np.int64))]
         cb = cls[encode(np.asarray(B, dtype=np.int64))]
-        columns = _class_columns(self.theta)
+        columns = _class_columns(self.theta, self.conv_similarity)
         d = columns.diag
         return columns.get(cb, rows=ca) / np.sqrt(d[ca][:, None] * d[cb][None, :])
 
@@ -343,4 +391,4 @@ class ResidualGP:
 
 
 __all__ = ["ClassHammingGP", "HammingGP", "ResidualGP", "RidgeSurrogate", "cell_features",
-           "hamming", "rank_warp"]
+           "edge_kernel", "hamming", "rank_warp"]

@@ -23,7 +23,7 @@ from pymoo_arnas.algorithms import (
     neighbours,
 )
 from pymoo_arnas.algorithms.hybrid import _greedy_hv_gain, hv_gain
-from pymoo_arnas.algorithms.surrogate import ClassHammingGP, hamming
+from pymoo_arnas.algorithms.surrogate import ClassHammingGP, edge_kernel, hamming
 from pymoo_arnas.data import synthetic_table
 from pymoo_arnas.experiments.metrics import convergence
 from pymoo_arnas.problems import ARNAS
@@ -315,6 +315,64 @@ def test_class_hamming_gp_is_the_mean_genome_kernel_between_classes():
     gp = ClassHammingGP().fit(Y, rng.random((300, 2)))
     mean, std = gp.predict(same[:2], return_std=True)
     assert np.allclose(mean[0], mean[1]) and np.allclose(std[0], std[1])
+
+
+@pytest.mark.parametrize("s", [0.0, 0.5, 1.0])
+def test_edge_kernel_makes_the_two_convolutions_alike_and_stays_a_kernel(s):
+    K1 = edge_kernel(0.8, s)
+    assert np.linalg.eigvalsh(K1).min() > -1e-12  # positive semi-definite
+    np.testing.assert_allclose(np.diag(K1), 1.0)
+    w = np.exp(-0.8)
+    assert K1[2, 3] == pytest.approx(w + (1 - w) * s)  # nor_conv_1x1 and nor_conv_3x3
+    assert K1[0, 4] == pytest.approx(w)  # none and avg_pool_3x3: always as far apart
+    rng = np.random.default_rng(1)
+    A, B = rng.integers(0, 5, (7, 6)), rng.integers(0, 5, (9, 6))
+    K = HammingGP(theta=0.8, conv_similarity=s).kernel(A, B)
+    want = np.prod(K1[A[:, None, :], B[None, :, :]], axis=2)  # the product over the edges
+    np.testing.assert_allclose(K, want, rtol=1e-12)
+    if s == 0.0:  # the Hamming kernel
+        np.testing.assert_allclose(K, np.exp(-0.8 * hamming(A, B)), rtol=1e-12)
+    if s == 1.0:  # a 1x1 and a 3x3 convolution on an edge: the same to the kernel
+        assert HammingGP(conv_similarity=1.0).kernel([[2] * 6], [[3] * 6])[0, 0] == 1.0
+    # between classes: the mean of that genome kernel over every pair of their genomes
+    G, cls = all_genomes(), isomorphism_class(all_genomes())
+    big = np.flatnonzero(np.bincount(cls) > 3)[:2]
+    X = np.array([G[cls == c][0] for c in big])
+    Kc = ClassHammingGP(theta=0.8, conv_similarity=s).kernel(X, X)
+
+    def mean_k(a, b):
+        Ga, Gb = G[cls == a], G[cls == b]
+        return np.prod(K1[Ga[:, None, :], Gb[None, :, :]], axis=2).mean()
+
+    want = mean_k(big[0], big[1]) / np.sqrt(mean_k(big[0], big[0]) * mean_k(big[1], big[1]))
+    assert Kc[0, 1] == pytest.approx(want, rel=1e-10)
+    np.testing.assert_allclose(np.diag(Kc), 1.0)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, True])
+def test_conv_similarity_out_of_range_is_refused(bad):
+    with pytest.raises(ValueError, match="conv_similarity"):
+        NSGA2LocalSearch(conv_similarity=bad)
+    if not isinstance(bad, bool):
+        with pytest.raises(ValueError, match="conv_similarity"):
+            HammingGP(conv_similarity=bad)
+
+
+def test_nsga2_cat_takes_the_convolutions_alike_after_the_global_phase_with_two_objectives():
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=120)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=20), seed=0).algorithm
+    assert algo._conv_similarity() == 0.5 and algo._surrogate().conv_similarity == 0.5
+    algo._arch_X = algo._arch_X[:50]  # as it was during the global phase (100 queries)
+    assert algo._conv_similarity() == 0.0
+    # one or three objectives, a prior, or the option: as given, else 0
+    for objectives, kwargs, want in [(("clean",), {}, 0.0),
+                                     (("clean", "pgd@Linf", "fgsm@Linf"), {}, 0.0),
+                                     (("clean", "pgd@Linf"), {"prior": "cifar100"}, 0.0),
+                                     (("clean", "pgd@Linf"), {"conv_similarity": 0.2}, 0.2)]:
+        problem = ARNAS("cifar10", objectives, budget=120)
+        algo = minimize(problem, NSGA2LocalSearch(pop_size=20, global_pool=100, **kwargs),
+                        seed=0).algorithm
+        assert algo._conv_similarity() == want, (objectives, kwargs)
 
 
 def test_nsga2_cat_screens_with_the_class_kernel_where_the_problem_counts_classes():
