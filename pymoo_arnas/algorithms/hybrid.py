@@ -385,7 +385,10 @@ class NSGA2LocalSearch(NSGA2):
     optimism after the global phase, ``beta`` 0.5 (+0.006 +- 0.002, but +0.000 +- 0.002 on
     seeds 120-149), 0.25 or 0.75 (seeds 120-149: -0.002, -0.001) or 2 (+0.002), ``beta`` 0
     after 200 queries (-0.001); the 2-edge neighbours of every genome of the archive's front
-    in the local pool (-0.007 +- 0.003).
+    in the local pool (-0.007 +- 0.003); the global phase's hypervolume reference point 0.5, 1
+    or 2 beyond the archive's worst instead of 0.1 (level: +0.000 to +0.001 +- 0.001). With one
+    objective the convolutions alike for the whole run found the optimum in 95 of 100 runs
+    (0.3: 94) against 97 (seeds 100-109).
 
     The GP's linear algebra is small; keep BLAS single-threaded on a busy machine
     (``OPENBLAS_NUM_THREADS=1``, or :func:`pymoo_arnas.experiments.blas.limit_blas_threads`),
