@@ -359,18 +359,19 @@ def test_conv_similarity_out_of_range_is_refused(bad):
 
 
 def test_nsga2_cat_takes_the_convolutions_alike_after_the_global_phase_with_two_objectives():
-    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=120)
-    algo = minimize(problem, NSGA2LocalSearch(pop_size=20), seed=0).algorithm
+    # a short global phase (30 queries, as the default's 100) keeps the test quick
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=40)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=10, global_pool=30), seed=0).algorithm
     assert algo._conv_similarity() == 0.5 and algo._surrogate().conv_similarity == 0.5
-    algo._arch_X = algo._arch_X[:50]  # as it was during the global phase (100 queries)
+    algo._arch_X = algo._arch_X[:20]  # as it was during the global phase
     assert algo._conv_similarity() == 0.0
     # one or three objectives, a prior, or the option: as given, else 0
     for objectives, kwargs, want in [(("clean",), {}, 0.0),
                                      (("clean", "pgd@Linf", "fgsm@Linf"), {}, 0.0),
                                      (("clean", "pgd@Linf"), {"prior": "cifar100"}, 0.0),
                                      (("clean", "pgd@Linf"), {"conv_similarity": 0.2}, 0.2)]:
-        problem = ARNAS("cifar10", objectives, budget=120)
-        algo = minimize(problem, NSGA2LocalSearch(pop_size=20, global_pool=100, **kwargs),
+        problem = ARNAS("cifar10", objectives, budget=40)
+        algo = minimize(problem, NSGA2LocalSearch(pop_size=10, global_pool=30, **kwargs),
                         seed=0).algorithm
         assert algo._conv_similarity() == want, (objectives, kwargs)
 
