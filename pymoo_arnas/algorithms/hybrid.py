@@ -13,14 +13,13 @@ This is the project's best classic (no language model) configuration, registered
    random-reset mutation from the current population;
 2. ranks the pool with a Gaussian process with a Hamming kernel between isomorphism classes
    (:class:`~pymoo_arnas.algorithms.surrogate.ClassHammingGP`; between genomes,
-   :class:`HammingGP`, when the problem counts genomes; after the global phase, with two
-   objectives, one that takes the two convolutions as alike) of every objective fitted on the
-   archive: on each objective's rank-warped values
-   (:func:`~pymoo_arnas.algorithms.surrogate.rank_warp`; not with a prior), and on the
-   residuals of a linear trend in a prior's values or the cells' zero-cost features when
-   given (``prior=``, ``zero_cost=``). The pool is ranked by the optimistic prediction
-   ``mean - beta * std``'s non-domination rank against the archive (any number of
-   objectives), ties broken at random (with two objectives, during the first
+   :class:`HammingGP`, when the problem counts genomes; with two objectives, one that takes
+   the two convolutions as alike) of every objective fitted on the archive: on each
+   objective's rank-warped values (:func:`~pymoo_arnas.algorithms.surrogate.rank_warp`; not
+   with a prior), and on the residuals of a linear trend in a prior's values or the cells'
+   zero-cost features when given (``prior=``, ``zero_cost=``). The pool is ranked by the
+   optimistic prediction ``mean - beta * std``'s non-domination rank against the archive
+   (any number of objectives), ties broken at random (with two objectives, during the first
    ``global_pool`` queries, the pool's predicted front comes first, one cell at a time by
    the hypervolume its optimistic prediction adds to the archive and the cells picked
    before it, as SMS-EGO does), and ``n_offsprings`` of them are kept (by default a
@@ -188,18 +187,11 @@ class NSGA2LocalSearch(NSGA2):
         (:class:`~pymoo_arnas.algorithms.surrogate.ClassHammingGP`, also for the residuals
         of a prior's or zero-cost features' trend) when the problem counts classes (default
         on); else the Hamming kernel between genomes.
-    conv_similarity : float, optional
-        How alike the GP's kernel takes the two convolutions (1x1, 3x3) on an edge after the
-        global phase, in [0, 1] (:func:`~pymoo_arnas.algorithms.surrogate.edge_kernel`; 0:
-        as different as any two ops). The global phase always uses 0. Default: 0.5 with two
-        objectives and no prior, else 0 (see the notes).
-    warp : bool, optional
-        Fit the GP on the archive's rank-warped objectives
-        (:func:`~pymoo_arnas.algorithms.surrogate.rank_warp`) and rank the candidates in that
-        space (a non-domination rank does not change when an objective is mapped by an
-        increasing function). Default: on, off with a prior (whose values the GP's trend fits
-        linearly in the raw objectives).
-
+    conv_similarity : float or (float, float), optional
+        How alike the GP's kernel takes the two convolutions (1x1, 3x3) on an edge, in [0, 1]
+        (:func:`~pymoo_arnas.algorithms.surrogate.edge_kernel`; 0: as different as any two
+        ops): one value for the whole run, or a pair (during the global phase, after it).
+        Default: ``(0.1, 0.5)`` with two objectives and no prior, else 0 (see the notes).
     Notes
     -----
     Tuned on the 8 bi-objective problems at 300 unique queries: the defaults (local pool,
@@ -361,34 +353,41 @@ class NSGA2LocalSearch(NSGA2):
     whole-table prior (no global phase) the order for the whole run was level (0.978 both at
     300, share 0.802 against 0.800; seeds 100-119), so a prior keeps the rank order.
 
-    After the global phase, with two objectives and no prior, the kernel takes the two
-    convolutions as alike (``conv_similarity=0.5``, since 0.6.0: on an edge, a 1x1 and a 3x3
-    convolution are 0.68 correlated instead of 0.37, the value for any two different ops; see
-    :func:`~pymoo_arnas.algorithms.surrogate.edge_kernel`). Tuning seeds 100-149 (400 runs),
-    mean nHV at 100 / 200 / 300 queries, share at 300: 0.793 / 0.901 / 0.925, 0.642 against
-    0.793 / 0.895 / 0.922, 0.644 (paired +0.007 +- 0.002 at 200, +0.003 +- 0.001 at 300; share
-    -0.2 +- 0.3 points); the worst problem, CIFAR-10 PGD, 0.831 against 0.807 (+0.025 +-
-    0.008). ``nsga2-cat-zc`` (seeds 100-119): 0.838 / 0.901 / 0.928 against 0.838 / 0.895 /
-    0.926. On the report seeds 0-9: 0.795 / 0.913 / 0.934, share 0.652, worst problem 0.861
-    (CIFAR-10 PGD) against 0.795 / 0.908 / 0.925, 0.655 and 0.815 (0.5.0); ``nsga2-cat-zc``
-    0.850 / 0.911 / 0.935 against 0.850 / 0.909 / 0.929. Where it did not help it is off by
-    default: with a whole-table prior (seeds 100-109) 0.974, share 0.76, against 0.979, 0.80;
-    five objectives (seeds 100-109) 0.744 against 0.786 (-0.042 +- 0.017); three objectives
-    with a cost (the genome kernel) level (0.883 against 0.882). From the first query (the global phase too) it lost early: 0.776
-    at 100 queries against 0.808 (seeds 100-119), so the global phase keeps the Hamming
-    kernel. Tried and not kept (seeds 100-119 unless said; paired at 300): similarity 0.3 or
-    0.7 (+0.003, +0.006; 0.7 level on seeds 120-149); the two parameter-free ops (skip
-    connection, average pool) alike as well, for the whole run (similarity 0.3 / 0.6: +0.003 /
-    +0.002, and 0.802 / 0.782 at 100); the kernel chosen by marginal likelihood at each fit
-    among the Hamming kernel and similarity 0.5 and 0.8 (+0.005 +- 0.003; from the first
-    query 0.791 at 100), or the decay ``theta`` among 0.5, 1 and 2 (+0.000 +- 0.003); less
-    optimism after the global phase, ``beta`` 0.5 (+0.006 +- 0.002, but +0.000 +- 0.002 on
-    seeds 120-149), 0.25 or 0.75 (seeds 120-149: -0.002, -0.001) or 2 (+0.002), ``beta`` 0
-    after 200 queries (-0.001); the 2-edge neighbours of every genome of the archive's front
-    in the local pool (-0.007 +- 0.003); the global phase's hypervolume reference point 0.5, 1
-    or 2 beyond the archive's worst instead of 0.1 (level: +0.000 to +0.001 +- 0.001). With one
-    objective the convolutions alike for the whole run found the optimum in 95 of 100 runs
-    (0.3: 94) against 97 (seeds 100-109).
+    With two objectives and no prior, the kernel takes the two convolutions as alike (since
+    0.6.0; ``conv_similarity=(0.1, 0.5)``: after the global phase a 1x1 and a 3x3 convolution
+    on an edge are 0.68 correlated instead of 0.37, the value for any two different ops, and
+    0.43 during it; see :func:`~pymoo_arnas.algorithms.surrogate.edge_kernel`). First, 0.5
+    after the global phase only (``(0, 0.5)``); tuning seeds 100-149 (400 runs), mean nHV at
+    100 / 200 / 300 queries, share at 300: 0.793 / 0.901 / 0.925, 0.642 against 0.793 / 0.895
+    / 0.922, 0.644 (paired +0.007 +- 0.002 at 200, +0.003 +- 0.001 at 300; share -0.2 +- 0.3
+    points); the worst problem, CIFAR-10 PGD, 0.831 against 0.807 (+0.025 +- 0.008);
+    ``nsga2-cat-zc`` (seeds 100-119) 0.838 / 0.901 / 0.928 against 0.838 / 0.895 / 0.926.
+    Then 0.1 during the global phase as well (0.25 and 0.5 lost there; 0.05 was level on seeds
+    120-149): seeds 100-149, 0.810 / 0.901 / 0.924, share 0.406 at 100 and 0.645 at 300,
+    against 0.793 / 0.901 / 0.925, 0.373 and 0.642 (paired +0.018 +- 0.008 at 100, share +3.3
+    +- 0.9 points at 100; -0.001 +- 0.002 at 300); ``nsga2-cat-zc`` (seeds 100-119) 0.841 /
+    0.903 / 0.932 against 0.838 / 0.901 / 0.928. On the report seeds 0-9: 0.805 / 0.909 /
+    0.930, share 0.652, worst problem 0.862 (CIFAR-10 PGD); with ``(0, 0.5)`` 0.795 / 0.913 /
+    0.934, 0.652, 0.861; 0.5.0 0.795 / 0.908 / 0.925, 0.655, 0.815. ``nsga2-cat-zc`` 0.844 /
+    0.909 / 0.934 against 0.850 / 0.911 / 0.935 and 0.850 / 0.909 / 0.929.
+
+    Where it did not help it is off by default: with a whole-table prior (seeds 100-109,
+    ``(0, 0.5)``) 0.974, share 0.76, against 0.979, 0.80; five objectives (seeds 100-109)
+    0.744 against 0.786 (-0.042 +- 0.017); three objectives with a cost (the genome kernel)
+    level (0.883 against 0.882); one objective, for the whole run, the optimum in 95 of 100
+    runs (0.3: 94) against 97 (seeds 100-109). Tried and not kept (seeds 100-119 unless said;
+    paired at 300): 0.3 or 0.7 after the global phase (+0.003, +0.006; 0.7 level on seeds
+    120-149); 0.5 or 0.25 during the global phase too (0.776 and 0.805 at 100 queries against
+    0.808; -0.010 +- 0.006 at 300 with 0.25); the two parameter-free ops (skip connection,
+    average pool) alike as well, for the whole run (0.3 / 0.6: +0.003 / +0.002, and 0.802 /
+    0.782 at 100); the kernel chosen by marginal likelihood at each fit among the Hamming
+    kernel and similarity 0.5 and 0.8 (+0.005 +- 0.003; from the first query 0.791 at 100), or
+    the decay ``theta`` among 0.5, 1 and 2 (+0.000 +- 0.003); less optimism after the global
+    phase, ``beta`` 0.5 (+0.006 +- 0.002, but +0.000 +- 0.002 on seeds 120-149), 0.25 or 0.75
+    (seeds 120-149: -0.002, -0.001) or 2 (+0.002), ``beta`` 0 after 200 queries (-0.001); the
+    2-edge neighbours of every genome of the archive's front in the local pool (-0.007 +-
+    0.003); the global phase's hypervolume reference point 0.5, 1 or 2 beyond the archive's
+    worst instead of 0.1 (level: +0.000 to +0.001 +- 0.001).
 
     The GP's linear algebra is small; keep BLAS single-threaded on a busy machine
     (``OPENBLAS_NUM_THREADS=1``, or :func:`pymoo_arnas.experiments.blas.limit_blas_threads`),
@@ -491,11 +490,15 @@ class NSGA2LocalSearch(NSGA2):
         self.class_neighbours = bool(class_neighbours)
         self.class_kernel = bool(class_kernel)
         if conv_similarity is not None:
-            if isinstance(conv_similarity, (bool, np.bool_)) \
-                    or not 0.0 <= float(conv_similarity) <= 1.0:
-                raise ValueError(f"conv_similarity must be a number in [0, 1]; got "
-                                 f"{conv_similarity!r}")
-            conv_similarity = float(conv_similarity)
+            scalar = np.ndim(conv_similarity) == 0
+            pair = [conv_similarity] * 2 if scalar else list(np.ravel(
+                np.asarray(conv_similarity, dtype=object)))
+            if len(pair) != 2 or any(isinstance(v, (bool, np.bool_)) or not isinstance(
+                    v, (int, float, np.integer, np.floating)) or not 0.0 <= v <= 1.0
+                    for v in pair):
+                raise ValueError(f"conv_similarity must be a number in [0, 1] or a pair of "
+                                 f"them (global phase, after it); got {conv_similarity!r}")
+            conv_similarity = (float(pair[0]), float(pair[1]))
         self.conv_similarity = conv_similarity
 
     # ------------------------------------------------------------------ archive
@@ -662,13 +665,13 @@ class NSGA2LocalSearch(NSGA2):
         return ResidualGP(gp=gp)
 
     def _conv_similarity(self) -> float:
-        """The kernel's :attr:`conv_similarity` for the next fit: 0 during the global phase;
-        after it, the option or its default (0.5 with two objectives and no prior)."""
-        if len(self._arch_X) < self._global_until():
-            return 0.0
-        if self.conv_similarity is not None:
-            return self.conv_similarity
-        return 0.5 if self._arch_F.shape[1] == 2 and self.prior is None else 0.0
+        """The kernel's :attr:`conv_similarity` for the next fit, by phase: the option's, or
+        the default (0.1 during the global phase and 0.5 after it with two objectives and no
+        prior, else 0)."""
+        pair = self.conv_similarity
+        if pair is None:
+            pair = (0.1, 0.5) if self._arch_F.shape[1] == 2 and self.prior is None else (0.0, 0.0)
+        return pair[0] if len(self._arch_X) < self._global_until() else pair[1]
 
     def _select(self, pool, n, rng, n_explorable=None) -> np.ndarray:
         """Indices of ``n`` cells of ``pool``: the best ``n - explore * n`` by predicted

@@ -349,31 +349,36 @@ def test_edge_kernel_makes_the_two_convolutions_alike_and_stays_a_kernel(s):
     np.testing.assert_allclose(np.diag(Kc), 1.0)
 
 
-@pytest.mark.parametrize("bad", [-0.1, 1.5, True])
+@pytest.mark.parametrize("bad", [-0.1, 1.5, True, (0.1,), (0.1, 0.2, 0.3), (0.1, 2.0), "0.5"])
 def test_conv_similarity_out_of_range_is_refused(bad):
     with pytest.raises(ValueError, match="conv_similarity"):
         NSGA2LocalSearch(conv_similarity=bad)
-    if not isinstance(bad, bool):
+    if isinstance(bad, float):
         with pytest.raises(ValueError, match="conv_similarity"):
             HammingGP(conv_similarity=bad)
 
 
-def test_nsga2_cat_takes_the_convolutions_alike_after_the_global_phase_with_two_objectives():
+def test_nsga2_cat_takes_the_convolutions_alike_with_two_objectives():
     # a short global phase (30 queries, as the default's 100) keeps the test quick
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=40)
     algo = minimize(problem, NSGA2LocalSearch(pop_size=10, global_pool=30), seed=0).algorithm
     assert algo._conv_similarity() == 0.5 and algo._surrogate().conv_similarity == 0.5
     algo._arch_X = algo._arch_X[:20]  # as it was during the global phase
-    assert algo._conv_similarity() == 0.0
-    # one or three objectives, a prior, or the option: as given, else 0
-    for objectives, kwargs, want in [(("clean",), {}, 0.0),
-                                     (("clean", "pgd@Linf", "fgsm@Linf"), {}, 0.0),
-                                     (("clean", "pgd@Linf"), {"prior": "cifar100"}, 0.0),
-                                     (("clean", "pgd@Linf"), {"conv_similarity": 0.2}, 0.2)]:
+    assert algo._conv_similarity() == 0.1
+    # one or three objectives, a prior, or the option (one value, or a pair by phase)
+    for objectives, kwargs, want in [
+        (("clean",), {}, (0.0, 0.0)),
+        (("clean", "pgd@Linf", "fgsm@Linf"), {}, (0.0, 0.0)),
+        (("clean", "pgd@Linf"), {"prior": "cifar100"}, (0.0, 0.0)),
+        (("clean", "pgd@Linf"), {"conv_similarity": 0.2}, (0.2, 0.2)),
+        (("clean",), {"conv_similarity": (0.3, 0.7)}, (0.3, 0.7)),
+    ]:
         problem = ARNAS("cifar10", objectives, budget=40)
         algo = minimize(problem, NSGA2LocalSearch(pop_size=10, global_pool=30, **kwargs),
                         seed=0).algorithm
-        assert algo._conv_similarity() == want, (objectives, kwargs)
+        after = algo._conv_similarity()
+        algo._arch_X = algo._arch_X[:20]  # the global phase
+        assert (algo._conv_similarity(), after) == want, (objectives, kwargs)
 
 
 def test_nsga2_cat_screens_with_the_class_kernel_where_the_problem_counts_classes():
