@@ -422,7 +422,7 @@ class NSGA2LocalSearch(NSGA2):
         warp: bool | None = None,
         class_neighbours: bool = True,
         class_kernel: bool = True,
-        conv_similarity: float | None = None,
+        conv_similarity: float | tuple[float, float] | None = None,
         **kwargs,
     ):
         removed = sorted(_REMOVED & set(kwargs))
