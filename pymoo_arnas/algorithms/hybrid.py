@@ -362,8 +362,8 @@ class NSGA2LocalSearch(NSGA2):
     / 0.922, 0.644 (paired +0.007 +- 0.002 at 200, +0.003 +- 0.001 at 300; share -0.2 +- 0.3
     points); the worst problem, CIFAR-10 PGD, 0.831 against 0.807 (+0.025 +- 0.008);
     ``nsga2-cat-zc`` (seeds 100-119) 0.838 / 0.901 / 0.928 against 0.838 / 0.895 / 0.926.
-    Then 0.1 during the global phase as well (0.25 and 0.5 lost there; 0.05 was level on seeds
-    120-149): seeds 100-149, 0.810 / 0.901 / 0.924, share 0.406 at 100 and 0.645 at 300,
+    Then 0.1 during the global phase as well (0.25 and 0.5 lost there; 0.05 was level with 0.1
+    on seeds 120-149): seeds 100-149, 0.810 / 0.901 / 0.924, share 0.406 at 100 and 0.645 at 300,
     against 0.793 / 0.901 / 0.925, 0.373 and 0.642 (paired +0.018 +- 0.008 at 100, share +3.3
     +- 0.9 points at 100; -0.001 +- 0.002 at 300); ``nsga2-cat-zc`` (seeds 100-119) 0.841 /
     0.903 / 0.932 against 0.838 / 0.901 / 0.928. On the report seeds 0-9: 0.805 / 0.909 /
