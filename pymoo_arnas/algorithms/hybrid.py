@@ -42,7 +42,13 @@ from pymoo.core.population import Population
 from pymoo.operators.crossover.ux import UX
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
-from pymoo_arnas.algorithms.surrogate import ClassHammingGP, HammingGP, ResidualGP, rank_warp
+from pymoo_arnas.algorithms.surrogate import (
+    ClassHammingGP,
+    HammingGP,
+    ResidualGP,
+    edge_kernel,
+    rank_warp,
+)
 from pymoo_arnas.operators.classic import (
     CellDuplicateElimination,
     CellSampling,
@@ -490,12 +496,15 @@ class NSGA2LocalSearch(NSGA2):
         self.class_neighbours = bool(class_neighbours)
         self.class_kernel = bool(class_kernel)
         if conv_similarity is not None:
-            scalar = np.ndim(conv_similarity) == 0
-            pair = [conv_similarity] * 2 if scalar else list(np.ravel(
-                np.asarray(conv_similarity, dtype=object)))
-            if len(pair) != 2 or any(isinstance(v, (bool, np.bool_)) or not isinstance(
-                    v, (int, float, np.integer, np.floating)) or not 0.0 <= v <= 1.0
-                    for v in pair):
+            pair = (conv_similarity,) * 2 if np.ndim(conv_similarity) == 0 \
+                else tuple(np.ravel(np.asarray(conv_similarity, dtype=object)))
+            valid = len(pair) == 2
+            try:
+                for v in pair:
+                    edge_kernel(1.0, v)  # checks the value
+            except ValueError:
+                valid = False
+            if not valid:
                 raise ValueError(f"conv_similarity must be a number in [0, 1] or a pair of "
                                  f"them (global phase, after it); got {conv_similarity!r}")
             conv_similarity = (float(pair[0]), float(pair[1]))
@@ -592,10 +601,15 @@ class NSGA2LocalSearch(NSGA2):
             return 0  # a whole table: its best cells join the pool instead
         return np.iinfo(np.int64).max if self._arch_F.shape[1] == 1 else 100
 
+    def _in_global_phase(self) -> bool:
+        """Whether the archive holds fewer cells than :meth:`_global_until` (the candidate
+        pool is then every unqueried cell)."""
+        return len(self._arch_X) < self._global_until()
+
     def _infill(self):
         rng = self.random_state
         n = self._room()
-        if self.surrogate and _MIN_TRAIN <= len(self._arch_X) < self._global_until():
+        if self.surrogate and len(self._arch_X) >= _MIN_TRAIN and self._in_global_phase():
             # every unqueried cell: all genomes, one per unit (class representatives, or
             # every genome when the problem counts genomes)
             pool = self._unqueried(all_genomes())
@@ -671,7 +685,7 @@ class NSGA2LocalSearch(NSGA2):
         pair = self.conv_similarity
         if pair is None:
             pair = (0.1, 0.5) if self._arch_F.shape[1] == 2 and self.prior is None else (0.0, 0.0)
-        return pair[0] if len(self._arch_X) < self._global_until() else pair[1]
+        return pair[0] if self._in_global_phase() else pair[1]
 
     def _select(self, pool, n, rng, n_explorable=None) -> np.ndarray:
         """Indices of ``n`` cells of ``pool``: the best ``n - explore * n`` by predicted
@@ -703,7 +717,7 @@ class NSGA2LocalSearch(NSGA2):
                 front = front[front >= len(F)] - len(F)
                 rank[front] = r
         chosen = np.lexsort((rng.random(len(pool)), rank))  # random tie-break
-        if P.shape[1] == 2 and len(self._arch_X) < self._global_until():
+        if P.shape[1] == 2 and self._in_global_phase():
             # global phase: first the cells that add most hypervolume (SMS-EGO's rule)
             predicted = np.flatnonzero(rank == 0)  # the pool's predicted front
             first = predicted[_greedy_hv_gain(F, P[predicted], n_model)]

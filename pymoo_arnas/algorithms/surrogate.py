@@ -107,9 +107,11 @@ def edge_kernel(theta: float = 1.0, conv_similarity: float = 0.0) -> np.ndarray:
     >>> edge_kernel(1.0, 0.5)[2:4, 2:4].round(3).tolist()  # the two convolutions
     [[1.0, 0.684], [0.684, 1.0]]
     """
+    if isinstance(conv_similarity, (bool, np.bool_)) or not isinstance(
+            conv_similarity, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= conv_similarity <= 1.0:
+        raise ValueError(f"conv_similarity must be a number in [0, 1]; got {conv_similarity!r}")
     conv_similarity = float(conv_similarity)
-    if not 0.0 <= conv_similarity <= 1.0:
-        raise ValueError(f"conv_similarity must be in [0, 1]; got {conv_similarity!r}")
     w = float(np.exp(-float(theta)))
     S = np.eye(N_OPS)
     S[_CONVS[0], _CONVS[1]] = S[_CONVS[1], _CONVS[0]] = conv_similarity
@@ -177,8 +179,8 @@ class HammingGP:
                  conv_similarity: float = 0.0) -> None:
         self.theta = float(theta)
         self.noise = float(noise)
+        edge_kernel(self.theta, conv_similarity)  # checks the value
         self.conv_similarity = float(conv_similarity)
-        edge_kernel(self.theta, self.conv_similarity)  # checks the value
 
     def kernel(self, A, B) -> np.ndarray:
         """Kernel matrix ``(n, k)`` between genomes ``A`` ``(n, 6)`` and ``B`` ``(k, 6)``, 1 on
