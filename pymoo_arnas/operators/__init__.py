@@ -3,8 +3,10 @@
 from pymoo_arnas.operators.classic import (
     CellDuplicateElimination,
     CellSampling,
+    OrthogonalArraySampling,
     RandomResetMutation,
     bind_eliminations,
+    orthogonal_array,
     problem_units,
 )
 from pymoo_arnas.operators.llm import LLMMutation, LLMOperatorStats, LLMSampling, llm_summary
@@ -15,8 +17,10 @@ __all__ = [
     "LLMMutation",
     "LLMOperatorStats",
     "LLMSampling",
+    "OrthogonalArraySampling",
     "RandomResetMutation",
     "bind_eliminations",
     "llm_summary",
+    "orthogonal_array",
     "problem_units",
 ]

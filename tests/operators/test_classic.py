@@ -11,7 +11,13 @@ from pymoo.operators.crossover.ux import UX
 from pymoo.optimize import minimize
 
 from pymoo_arnas import space
-from pymoo_arnas.operators import CellDuplicateElimination, CellSampling, RandomResetMutation
+from pymoo_arnas.operators import (
+    CellDuplicateElimination,
+    CellSampling,
+    OrthogonalArraySampling,
+    RandomResetMutation,
+    orthogonal_array,
+)
 from pymoo_arnas.problems import ARNAS
 
 
@@ -31,6 +37,49 @@ def test_sampling_draws_distinct_classes_and_is_seeded(problem):
     # without `unique`, plain uniform draws: 2,000 of them repeat some class
     Y = draw(0, unique=False)
     assert len(np.unique(space.isomorphism_class(np.vstack([Y] * 10)))) < 2000
+
+
+def _pairs_covered(A):
+    """For every pair of edges, how many distinct pairs of ops the rows of ``A`` hold."""
+    return {len(set(zip(A[:, i], A[:, j]))) for i in range(6) for j in range(i)}
+
+
+def test_orthogonal_array_holds_every_pair_of_ops_on_every_pair_of_edges_once():
+    for seed in range(20):
+        A = orthogonal_array(np.random.default_rng(seed))
+        assert A.shape == (25, 6) and A.dtype == np.int64
+        assert _pairs_covered(A) == {25}  # 25 rows, 25 pairs: each exactly once
+        assert all(np.bincount(A[:, j], minlength=5).tolist() == [5] * 5 for j in range(6))
+    # randomised: another seed, other cells; the same seed, the same cells
+    rng = np.random.default_rng
+    assert not np.array_equal(orthogonal_array(rng(0)), orthogonal_array(rng(1)))
+    assert np.array_equal(orthogonal_array(rng(0)), orthogonal_array(rng(0)))
+
+
+def test_orthogonal_array_sampling_takes_the_array_then_distinct_draws(problem, by_genome):
+    def draw(p, n, seed=0, **kw):
+        return OrthogonalArraySampling(**kw).do(p, n, random_state=np.random.default_rng(seed)).get("X")
+
+    # the problem counts genomes: the array's 25 cells are the first 25, whole
+    X = draw(by_genome, 25)
+    assert np.array_equal(X, orthogonal_array(np.random.default_rng(0)))
+    # fewer: the array's first rows; more: a second array, each randomised anew
+    assert np.array_equal(draw(by_genome, 20), X[:20])
+    Y = draw(by_genome, 60)
+    assert np.array_equal(Y[:25], X) and _pairs_covered(Y[25:50]) == {25}
+    assert len(np.unique(space.encode(Y))) == 60
+    # classes: a row isomorphic to an earlier one is skipped, draws fill in; all distinct
+    for seed in range(10):
+        Z = draw(problem, 25, seed)
+        assert Z.shape == (25, 6) and len(np.unique(space.isomorphism_class(Z))) == 25
+        A = orthogonal_array(np.random.default_rng(seed))
+        kept = np.isin(space.encode(A), space.encode(Z))
+        assert kept.sum() >= 20  # most of the array is kept
+        assert np.array_equal(Z[: kept.sum()], A[kept])  # in its order, before any draw
+    # without `unique` the array as it is, and uniform draws beyond it
+    W = draw(problem, 30, unique=False)
+    assert np.array_equal(W[:25], orthogonal_array(np.random.default_rng(0)))
+    assert W.shape == (30, 6)
 
 
 def test_mutation_changes_edges_at_the_asked_rate():
