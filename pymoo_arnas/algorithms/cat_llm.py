@@ -49,7 +49,7 @@ class NSGA2CatLLM(NSGA2LocalSearch):
     share : float
         Cells asked of the model each generation of the local phase, as a share of the
         NSGA-II offspring put into the pool (``n_mating * n_offsprings``); default 0.25
-        (8 cells a call at the default sizes). The offspring are not replaced: the model's
+        (4 cells a call at the default sizes: 5 a generation, 15 offspring). The offspring are not replaced: the model's
         cells come on top.
     n_examples, n_avoid : int
         Passed to :class:`~pymoo_arnas.operators.LLMMutation` (the best cells shown, the
@@ -120,7 +120,7 @@ class NSGA2CatLLM(NSGA2LocalSearch):
         return self.proposer
 
 
-def nsga2_cat_llm(llm=None, pop_size: int = 20, share: float = 0.25, **kwargs):
+def nsga2_cat_llm(llm=None, pop_size: int | None = None, share: float = 0.25, **kwargs):
     """nsga2-cat with the LLM's proposals in its candidate pool (:class:`NSGA2CatLLM`)."""
     return NSGA2CatLLM(llm=llm, pop_size=pop_size, share=share, **kwargs)
 

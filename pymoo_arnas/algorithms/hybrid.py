@@ -23,7 +23,7 @@ This is the project's best classic (no language model) configuration, registered
    ``global_pool`` queries, the pool's predicted front comes first, one cell at a time by
    the hypervolume its optimistic prediction adds to the archive and the cells picked
    before it, as SMS-EGO does), and ``n_offsprings`` of them are kept (by default a
-   quarter of a population with several objectives, half with one or with zero-cost
+   fifth of a population with several objectives, half with one or with zero-cost
    features, which also draw a share ``explore`` unscreened from the pool to keep the search
    honest where the surrogate is wrong);
 3. evaluates them (each is a new unique cell: one unique query each) and applies NSGA-II
@@ -51,7 +51,7 @@ from pymoo_arnas.algorithms.surrogate import (
 )
 from pymoo_arnas.operators.classic import (
     CellDuplicateElimination,
-    CellSampling,
+    OrthogonalArraySampling,
     RandomResetMutation,
     problem_units,
 )
@@ -133,11 +133,14 @@ class NSGA2LocalSearch(NSGA2):
 
     Parameters
     ----------
-    pop_size : int
-        Population size (also the initial random sample of unique cells).
+    pop_size : int, optional
+        Population size, and the first sample of unique cells. Default 25: a randomised
+        orthogonal array (:class:`~pymoo_arnas.operators.OrthogonalArraySampling`; its 25
+        cells hold every pair of operations on every pair of edges once; ``sampling=`` to
+        change it); with a prior 20, the source's best cells (see the notes).
     n_offsprings : int, optional
         Cells evaluated per generation: the GP is refitted after each batch (default
-        ``pop_size // 4`` with several objectives, ``pop_size // 2`` with one or with
+        ``pop_size // 5`` with several objectives, ``pop_size // 2`` with one or with
         zero-cost features; see the notes).
     local_search : bool
         Put the 1-edge neighbours of the archive's best cells into the candidate pool.
@@ -278,8 +281,9 @@ class NSGA2LocalSearch(NSGA2):
     table prior 0.979, share 0.805 against 0.977, 0.780 (100-109; +0.002 +- 0.001) and 0.977,
     0.793 against 0.976, 0.780 (110-129).
 
-    With several objectives a generation is a quarter of a population (``n_offsprings``
-    defaults to ``pop_size // 4``, 5 cells, since 0.4.0; before, half), so the GP sees each
+    With several objectives a generation is 5 cells (``n_offsprings`` defaulted to
+    ``pop_size // 4`` of 20 from 0.4.0, and to ``pop_size // 5`` of 25 since 0.7.0; before
+    0.4.0, half a population), so the GP sees each
     batch before it picks the next. Tuning seeds 100-149 (400 runs), mean nHV at 100 / 200
     / 300 queries, share at 300: 0.782 / 0.898 / 0.924, 0.644 against 0.757 / 0.893 / 0.922,
     0.642 (paired +0.025 +- 0.009 at 100, +0.004 +- 0.003 at 200, +0.001 +- 0.002 at 300);
@@ -411,7 +415,7 @@ class NSGA2LocalSearch(NSGA2):
 
     def __init__(
         self,
-        pop_size: int = 20,
+        pop_size: int | None = None,
         n_offsprings: int | None = None,
         local_search: bool = True,
         surrogate: bool = True,
@@ -437,12 +441,14 @@ class NSGA2LocalSearch(NSGA2):
                 f"NSGA2LocalSearch option {removed[0]!r} was removed: it gave no measured gain "
                 "(see the class notes; the code is in the git history)"
             )
-        kwargs.setdefault("sampling", CellSampling())
+        kwargs.setdefault("sampling", OrthogonalArraySampling())
         kwargs.setdefault("crossover", UX())
         kwargs.setdefault("mutation", RandomResetMutation())
         kwargs.setdefault("eliminate_duplicates", CellDuplicateElimination())
         # None: decided in _setup, by the number of objectives
         self._n_offsprings_arg = n_offsprings
+        if pop_size is None:  # the measured defaults: see the notes
+            pop_size = 25 if prior is None else 20
         super().__init__(pop_size=pop_size,
                          n_offsprings=max(1, int(pop_size) // 2) if n_offsprings is None
                          else n_offsprings, **kwargs)
@@ -516,7 +522,7 @@ class NSGA2LocalSearch(NSGA2):
         super()._setup(problem, **kwargs)
         if problem.n_obj > 1 and self.zero_cost is None:  # defaults measured best there
             if self._n_offsprings_arg is None:
-                self.n_offsprings = max(1, self.pop_size // 4)
+                self.n_offsprings = max(1, self.pop_size // 5)
             if self._explore_arg is None:
                 self.explore = 0.0
         if self.prior is not None:

@@ -114,7 +114,7 @@ register(AlgorithmRecord(
 ))
 
 
-def nsga2_cat(pop_size: int = 20, **kwargs):
+def nsga2_cat(pop_size: int | None = None, **kwargs):
     """The best classic configuration: :class:`NSGA2LocalSearch` (NSGA-II with categorical
     operators + Pareto local search over 1-edge neighbourhoods + a Hamming-kernel GP
     screening the candidates)."""
@@ -131,7 +131,7 @@ ZERO_COST = ("params", "ntk_adv_min")
 """The zero-cost features of ``nsga2-cat-zc`` (see :mod:`pymoo_arnas.algorithms.zero_cost`)."""
 
 
-def nsga2_cat_zc(pop_size: int = 20, **kwargs):
+def nsga2_cat_zc(pop_size: int | None = None, **kwargs):
     """``nsga2-cat`` whose surrogate also knows each cell's zero-cost features: the log of
     its parameter count and the smallest NTK eigenvalue of its untrained network on PGD
     inputs (:data:`ZERO_COST`; ``zero_cost=`` to choose others)."""

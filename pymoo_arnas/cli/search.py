@@ -37,7 +37,8 @@ def add_parser(subparsers) -> None:
                    help="attack epsilon in 1/255 (default 1.0)")
     p.add_argument("--algorithm", default="nsga2-cat", metavar="NAME",
                    help=f"algorithm (default nsga2-cat), one of: {', '.join(list_algorithms())}")
-    p.add_argument("--pop-size", type=positive_int, default=20, help="population size (default 20)")
+    p.add_argument("--pop-size", type=positive_int, default=None,
+                   help="population size (default: the algorithm's own, e.g. 25 for nsga2-cat)")
     p.add_argument("--budget", type=positive_int, default=300, help="unique queries (default 300)")
     p.add_argument("--seed", type=int, default=1, help="search seed (default 1)")
     p.add_argument("--prior", metavar="DATASET", default=None, choices=DATASETS,
@@ -67,7 +68,7 @@ def _check_prior(args) -> None:
                        USAGE)
 
 
-def _algorithm_params(name: str, n_obj: int, pop_size: int) -> dict:
+def _algorithm_params(name: str, n_obj: int, pop_size: int | None) -> dict:
     """The parameters to build algorithm ``name`` with, or a CLIError if the command line
     cannot run it."""
     from pymoo_arnas.cli.options import algorithm_record
@@ -76,7 +77,7 @@ def _algorithm_params(name: str, n_obj: int, pop_size: int) -> dict:
     if record.needs_llm:
         raise CLIError(f"algorithm {name!r} needs an LLM client; use the Python API "
                        f"(get_algorithm({name!r}, llm=client))")
-    return {"pop_size": pop_size} if record.takes_pop_size else {}
+    return {"pop_size": pop_size} if record.takes_pop_size and pop_size is not None else {}
 
 
 def _load_table(args, dataset=None):

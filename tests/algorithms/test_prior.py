@@ -93,7 +93,7 @@ def test_default_nsga2_cat_is_unchanged_by_the_prior_options():
     a = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=60)
     b = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=60)
     minimize(a, get_algorithm("nsga2-cat"), seed=2)
-    minimize(b, NSGA2LocalSearch(pop_size=20, prior=None, prior_pool=5), seed=2)
+    minimize(b, NSGA2LocalSearch(prior=None, prior_pool=5), seed=2)
     assert a.query_log.equals(b.query_log)
 
 
