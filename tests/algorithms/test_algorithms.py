@@ -169,13 +169,17 @@ def test_nsga2_cat_rejects_bad_options():
 
 
 def test_nsga2_cat_batch_and_unscreened_share_default_by_the_number_of_objectives():
-    # several objectives: a fifth of the 25 (the GP refitted more often), none unscreened
+    # several objectives: 5 cells a generation (the GP refitted more often) whatever the
+    # population (25, or 20 with a prior), none unscreened
     algo = minimize(ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30),
                     NSGA2LocalSearch(), seed=0).algorithm
     assert (algo.pop_size, algo.n_offsprings, algo.explore) == (25, 5, 0.0)
+    algo = minimize(ARNAS("cifar100", ("clean", "pgd@Linf"), budget=30),
+                    NSGA2LocalSearch(prior="cifar10"), seed=0).algorithm
+    assert (algo.pop_size, algo.n_offsprings, algo.explore) == (20, 5, 0.0)
     algo = minimize(ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30),
-                    NSGA2LocalSearch(pop_size=40), seed=0).algorithm
-    assert (algo.n_offsprings, algo.explore) == (8, 0.0)
+                    NSGA2LocalSearch(pop_size=4), seed=0).algorithm
+    assert algo.n_offsprings == 4  # at most a population
     # one objective: half a population, a tenth unscreened
     algo = minimize(ARNAS("cifar10", ("pgd@Linf",), budget=30),
                     NSGA2LocalSearch(pop_size=20), seed=0).algorithm
