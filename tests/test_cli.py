@@ -91,6 +91,16 @@ def test_search_prints_the_found_front_beside_the_exact_front(capsys):
     assert 0 <= hit <= n and 0 < nhv <= 1
 
 
+def test_search_pop_size_defaults_to_each_algorithms_own():
+    from pymoo_arnas.cli.search import _algorithm_params
+
+    # no --pop-size: nothing passed, so nsga2-cat keeps its 25 (20 with a prior)
+    assert build_parser().parse_args(["search"]).pop_size is None
+    assert _algorithm_params("nsga2-cat", 2, None) == {}
+    assert _algorithm_params("nsga2-cat", 2, 10) == {"pop_size": 10}
+    assert _algorithm_params("random", 2, 10) == {}  # takes no population size
+
+
 def test_search_with_a_transfer_prior_starts_from_the_other_tables_front(capsys):
     import numpy as np
 

@@ -49,8 +49,8 @@ class NSGA2CatLLM(NSGA2LocalSearch):
     share : float
         Cells asked of the model each generation of the local phase, as a share of the
         NSGA-II offspring put into the pool (``n_mating * n_offsprings``); default 0.25
-        (4 cells a call at the default sizes: 5 a generation, 15 offspring). The offspring are not replaced: the model's
-        cells come on top.
+        (4 cells a call at the default sizes: 5 a generation, 15 offspring). The offspring
+        are not replaced: the model's cells come on top.
     n_examples, n_avoid : int
         Passed to :class:`~pymoo_arnas.operators.LLMMutation` (the best cells shown, the
         evaluated neighbours listed as not to be proposed).

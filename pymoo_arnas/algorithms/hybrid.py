@@ -22,12 +22,16 @@ This is the project's best classic (no language model) configuration, registered
    (any number of objectives), ties broken at random (with two objectives, during the first
    ``global_pool`` queries, the pool's predicted front comes first, one cell at a time by
    the hypervolume its optimistic prediction adds to the archive and the cells picked
-   before it, as SMS-EGO does), and ``n_offsprings`` of them are kept (by default a
-   fifth of a population with several objectives, half with one or with zero-cost
-   features, which also draw a share ``explore`` unscreened from the pool to keep the search
-   honest where the surrogate is wrong);
+   before it, as SMS-EGO does), and ``n_offsprings`` of them are kept (by default 5 with
+   several objectives, half a population with one or with zero-cost features, which also
+   draw a share ``explore`` unscreened from the pool to keep the search honest where the
+   surrogate is wrong);
 3. evaluates them (each is a new unique cell: one unique query each) and applies NSGA-II
    rank-and-crowding survival.
+
+The first population is the 25 cells of a randomised orthogonal array
+(:class:`~pymoo_arnas.operators.OrthogonalArraySampling`), or with a prior the source's best
+cells.
 
 With one objective the pool is every unqueried cell for the whole run by default (a GP
 search of the space, by the optimistic prediction); ``global_pool=0`` gives the surrogate-screened
