@@ -327,6 +327,54 @@ class ClassHammingGP(HammingGP):
         return columns.get(cb, rows=ca) / np.sqrt(d[ca][:, None] * d[cb][None, :])
 
 
+class PerObjectiveGP:
+    """One GP per objective, each with its own kernel.
+
+    With a cost objective the problem counts genomes (two genomes of one class can differ in
+    their parameter count), but the accuracies are still functions of the class: their GP
+    can keep the kernel between classes (:class:`ClassHammingGP`) while the cost's is
+    between genomes (:class:`HammingGP`). ``nsga2-cat`` does so (see
+    :class:`~pymoo_arnas.algorithms.hybrid.NSGA2LocalSearch`).
+
+    Parameters
+    ----------
+    gps : sequence of HammingGP
+        The model of each objective, in the order of the objectives (columns of ``F``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 5, size=(30, 6))
+    >>> F = np.stack([(X == 3).sum(axis=1), (X == 2).sum(axis=1)], axis=1) / 6
+    >>> model = PerObjectiveGP([ClassHammingGP(), HammingGP()]).fit(X, F)
+    >>> mean, std = model.predict(X, return_std=True)
+    >>> mean.shape, std.shape, bool(np.abs(mean - F).max() < 0.1)
+    ((30, 2), (30, 2), True)
+    """
+
+    def __init__(self, gps) -> None:
+        self.gps = list(gps)
+        if not self.gps:
+            raise ValueError("PerObjectiveGP needs one GP per objective; got none")
+
+    def fit(self, X, F) -> "PerObjectiveGP":
+        """Fit each GP on genomes ``(n, 6)`` and its column of ``F`` ``(n, m)``."""
+        F = np.asarray(F, dtype=float).reshape(len(X), -1)
+        if F.shape[1] != len(self.gps):
+            raise ValueError(f"F has {F.shape[1]} objectives for {len(self.gps)} GPs")
+        for j, gp in enumerate(self.gps):
+            gp.fit(X, F[:, j:j + 1])
+        return self
+
+    def predict(self, X, return_std: bool = False):
+        """Predicted mean ``(n, m)`` (and standard deviation ``(n, m)`` with
+        ``return_std``)."""
+        if not return_std:
+            return np.hstack([gp.predict(X) for gp in self.gps])
+        parts = [gp.predict(X, return_std=True) for gp in self.gps]
+        return np.hstack([m for m, _ in parts]), np.hstack([s for _, s in parts])
+
+
 class ResidualGP:
     """A linear regression on given features plus a :class:`HammingGP` of its residuals.
 
@@ -392,5 +440,5 @@ class ResidualGP:
         return trend + mean, std
 
 
-__all__ = ["ClassHammingGP", "HammingGP", "ResidualGP", "RidgeSurrogate", "cell_features",
-           "edge_kernel", "hamming", "rank_warp"]
+__all__ = ["ClassHammingGP", "HammingGP", "PerObjectiveGP", "ResidualGP", "RidgeSurrogate",
+           "cell_features", "edge_kernel", "hamming", "rank_warp"]

@@ -23,7 +23,12 @@ from pymoo_arnas.algorithms import (
     neighbours,
 )
 from pymoo_arnas.algorithms.hybrid import _greedy_hv_gain, hv_gain
-from pymoo_arnas.algorithms.surrogate import ClassHammingGP, edge_kernel, hamming
+from pymoo_arnas.algorithms.surrogate import (
+    ClassHammingGP,
+    PerObjectiveGP,
+    edge_kernel,
+    hamming,
+)
 from pymoo_arnas.data import synthetic_table
 from pymoo_arnas.experiments.metrics import convergence
 from pymoo_arnas.problems import ARNAS
@@ -398,10 +403,36 @@ def test_nsga2_cat_screens_with_the_class_kernel_where_the_problem_counts_classe
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
     algo = minimize(problem, NSGA2LocalSearch(pop_size=20, zero_cost="params"), seed=0).algorithm
     assert type(algo._surrogate().gp) is ClassHammingGP
-    # a cost objective counts genomes: the genome kernel
-    problem = ARNAS("cifar10", ("clean", "params"), budget=30)
+    # a cost objective counts genomes: a GP per objective, the class kernel for the
+    # accuracy (a function of the class), the genome kernel for the cost
+    problem = ARNAS("cifar10", ("clean", "params", "pgd@Linf"), budget=30)
     algo = minimize(problem, NSGA2LocalSearch(pop_size=20), seed=0).algorithm
+    gp = algo._surrogate()
+    assert type(gp) is PerObjectiveGP
+    assert [type(g) for g in gp.gps] == [ClassHammingGP, HammingGP, ClassHammingGP]
+    assert [type(g) for g in algo._surrogate().gps] == [type(g) for g in gp.gps]  # anew
+    gp = minimize(ARNAS("cifar10", ("clean", "params"), budget=30),
+                  NSGA2LocalSearch(pop_size=20, zero_cost="params"), seed=0).algorithm._surrogate()
+    assert [type(g) for g in gp.gp.gps] == [ClassHammingGP, HammingGP]  # the residuals'
+    algo.class_kernel = False
     assert type(algo._surrogate()) is HammingGP
+
+
+def test_per_objective_gp_is_each_gp_on_its_own_column():
+    rng = np.random.default_rng(1)
+    X, P = rng.integers(0, 5, size=(40, 6)), rng.integers(0, 5, size=(15, 6))
+    F = rng.random((40, 2))
+    model = PerObjectiveGP([ClassHammingGP(), HammingGP(theta=0.5)]).fit(X, F)
+    mean, std = model.predict(P, return_std=True)
+    for j, gp in enumerate((ClassHammingGP(), HammingGP(theta=0.5))):
+        m, sd = gp.fit(X, F[:, [j]]).predict(P, return_std=True)
+        np.testing.assert_allclose(mean[:, [j]], m)
+        np.testing.assert_allclose(std[:, [j]], sd)
+    np.testing.assert_allclose(model.predict(P), mean)
+    with pytest.raises(ValueError, match="F has 2 objectives for 3 GPs"):
+        PerObjectiveGP([HammingGP()] * 3).fit(X, F)
+    with pytest.raises(ValueError, match="one GP per objective; got none"):
+        PerObjectiveGP([])
 
 
 def test_class_kernel_columns_are_kept_up_to_their_bound():
