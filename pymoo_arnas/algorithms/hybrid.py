@@ -428,7 +428,8 @@ class NSGA2LocalSearch(NSGA2):
     share 0.660, worst problem 0.846 (CIFAR-10 PGD), against 0.805 / 0.909 / 0.930, 0.652,
     0.862; ``nsga2-cat-zc`` 0.843 / 0.908 / 0.931 against 0.844 / 0.909 / 0.934; one
     objective 95 of 100 runs at the optimum against 97; three objectives 0.863 against 0.877
-    (-0.014 +- 0.014), five 0.764 against 0.813 (-0.049 +- 0.031; 20 runs each).
+    (-0.014 +- 0.014; the genome kernel, before the GP per objective below), five 0.764
+    against 0.813 (-0.049 +- 0.031; 20 runs each).
 
     With a cost objective (the problem counts genomes: two genomes of one class can differ
     in ``params``) each objective has its own GP (since 0.7.0;
@@ -440,7 +441,9 @@ class NSGA2LocalSearch(NSGA2):
     (paired +0.040 +- 0.004 at 300, share +4.0 +- 0.5 points). The class kernel for all three
     gave the same nHV (0.913) but not the share (0.142): it cannot tell two genomes of one
     class apart by their cost. ``nsga2-cat-zc`` (the residuals' GP, seeds 100-124): 0.912,
-    0.148 against 0.898, 0.137 (+0.014 +- 0.004).
+    0.148 against 0.898, 0.137 (+0.014 +- 0.004). On the report seeds 0-9, with the
+    orthogonal array: 0.810 / 0.883 / 0.913, 0.178 against 0.6.0's 0.784 / 0.854 / 0.877,
+    0.133.
 
     The GP's linear algebra is small; keep BLAS single-threaded on a busy machine
     (``OPENBLAS_NUM_THREADS=1``, or :func:`pymoo_arnas.experiments.blas.limit_blas_threads`),
