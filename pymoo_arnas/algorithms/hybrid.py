@@ -210,6 +210,13 @@ class NSGA2LocalSearch(NSGA2):
         (:func:`~pymoo_arnas.algorithms.surrogate.edge_kernel`; 0: as different as any two
         ops): one value for the whole run, or a pair (during the global phase, after it).
         Default: ``(0.1, 0.5)`` with two objectives and no prior, else 0 (see the notes).
+    warp : bool, optional
+        Fit the GP on the archive's rank-warped objectives
+        (:func:`~pymoo_arnas.algorithms.surrogate.rank_warp`) and rank the candidates in that
+        space (a non-domination rank does not change when an objective is mapped by an
+        increasing function). Default: on, off with a prior (whose values the GP's trend fits
+        linearly in the raw objectives).
+
     Notes
     -----
     Tuned on the 8 bi-objective problems at 300 unique queries: the defaults (local pool,
