@@ -11,6 +11,7 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import ndtri
 
+from pymoo_arnas.algorithms.wl_kernel import wl_features, wl_kernel
 from pymoo_arnas.space import (
     EDGES, N_CELLS, N_EDGES, N_OPS, OPS, class_of_code, decode, encode, validate,
 )
@@ -308,13 +309,39 @@ class ClassHammingGP(HammingGP):
     where the objectives are functions of the class (``nsga2-cat`` does when its problem
     counts classes).
 
+    Parameters
+    ----------
+    theta, noise, conv_similarity : float
+        As :class:`HammingGP`'s.
+    wl_weight : float
+        Weight in [0, 1] of a second kernel, on what the cells compute: the square of the
+        Weisfeiler-Lehman subtree kernel of their expressions
+        (:func:`~pymoo_arnas.algorithms.wl_kernel.wl_kernel`; it sees shared pieces, e.g. a
+        3x3 convolution of a 3x3 convolution, wherever they sit in the cell). The kernel is
+        ``(1 - wl_weight) * class kernel + wl_weight * wl_kernel ** 2``; 0 (default): the class
+        kernel alone.
+    wl_depth : int
+        Greatest subtree height of the Weisfeiler-Lehman features.
+
     Examples
     --------
     >>> gp = ClassHammingGP()
     >>> K = gp.kernel([[0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1]], [[0, 0, 0, 0, 3, 0]])
     >>> K.round(3).ravel().tolist()  # the first two cells compute nothing: one class
     [1.0, 0.021]
+    >>> ClassHammingGP(wl_weight=0.5).kernel([[3, 0, 0, 0, 3, 0]], [[3, 0, 0, 1, 3, 0]]).round(3)
+    array([[0.527]])
     """
+
+    def __init__(self, theta: float = 1.0, noise: float = 1e-2, conv_similarity: float = 0.0,
+                 wl_weight: float = 0.0, wl_depth: int = 2) -> None:
+        super().__init__(theta=theta, noise=noise, conv_similarity=conv_similarity)
+        if isinstance(wl_weight, (bool, np.bool_)) or not isinstance(
+                wl_weight, (int, float, np.integer, np.floating)) or not 0.0 <= wl_weight <= 1.0:
+            raise ValueError(f"wl_weight must be a number in [0, 1]; got {wl_weight!r}")
+        wl_features(wl_depth)  # checks the depth
+        self.wl_weight = float(wl_weight)
+        self.wl_depth = int(wl_depth)
 
     def kernel(self, A, B) -> np.ndarray:
         """Kernel matrix ``(n, k)`` between the classes of genomes ``A`` ``(n, 6)`` and ``B``
@@ -324,7 +351,11 @@ class ClassHammingGP(HammingGP):
         cb = cls[encode(np.asarray(B, dtype=np.int64))]
         columns = _class_columns(self.theta, self.conv_similarity)
         d = columns.diag
-        return columns.get(cb, rows=ca) / np.sqrt(d[ca][:, None] * d[cb][None, :])
+        K = columns.get(cb, rows=ca) / np.sqrt(d[ca][:, None] * d[cb][None, :])
+        if self.wl_weight == 0.0:
+            return K
+        W = wl_kernel(ca, cb, self.wl_depth)
+        return (1.0 - self.wl_weight) * K + self.wl_weight * W * W
 
 
 class PerObjectiveGP:
