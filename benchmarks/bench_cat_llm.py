@@ -24,24 +24,24 @@ Needs the ``local`` extra to record (the server is started and stopped here), or
 ``nsga2-cat`` on its seed: one that proposes nothing, uniform random cells, the problem's
 worst unqueried cells (an adversary) and its best (an oracle that knows the table).
 
-Measured 2026-11-30 (0.7.0: the first population an orthogonal array; Gemma 3 270M Q4_K_M
+Measured 2026-12-01 (0.8.0: the Weisfeiler-Lehman kernel mixed in; Gemma 3 270M Q4_K_M
 under llama.cpp, 1 thread, temperature 0.8, 2 busy cores; budget 300, the tapes under
 ``benchmarks/tapes/cat_llm``; ``--replay`` reproduces every figure but the seconds):
 
 =====================  ====  ===============  ===============  ======================
 problem                seed  nsga2-cat        nsga2-cat-llm    LLM cells / calls
 =====================  ====  ===============  ===============  ======================
-cifar10/clean+pgd      0     0.766, 60 %      0.712, 50 %      2 (0.7 %) / 40
-cifar10/clean+pgd      1     0.766, 60 %      0.766, 60 %      1 (0.3 %) / 40
-cifar100/clean+apgd    0     0.894, 33 %      0.914, 44 %      2 (0.7 %) / 40
-cifar100/clean+apgd    1     0.887, 28 %      0.886, 33 %      1 (0.3 %) / 40
-mean                         0.828, 45 %      0.819, 47 %      6/1200 (0.5 %) / 160
+cifar10/clean+pgd      0     0.799, 70 %      0.797, 60 %      8 (2.7 %) / 40
+cifar10/clean+pgd      1     0.799, 70 %      0.799, 70 %      4 (1.3 %) / 40
+cifar100/clean+apgd    0     0.901, 39 %      0.900, 33 %      2 (0.7 %) / 40
+cifar100/clean+apgd    1     0.912, 50 %      0.912, 44 %      0 (0.0 %) / 40
+mean                         0.853, 57 %      0.852, 52 %      14/1200 (1.2 %) / 160
 =====================  ====  ===============  ===============  ======================
 
-(nHV, share of the exact front found.) No call failed; an LLM run took about 280-350 s (the
+(nHV, share of the exact front found.) No call failed; an LLM run took about 270-380 s (the
 model asked for 4 cells in each of the 40 generations after the global phase) against 0.5-2
-s for nsga2-cat. The GP picked 6 of the small model's proposals in all; the runs differ from
-nsga2-cat's by the path those picks and the larger pool give (-0.054..+0.020 nHV; the
+s for nsga2-cat. The GP picked 14 of the small model's proposals in all; the runs differ from
+nsga2-cat's by the path those picks and the larger pool give (-0.002..+0.000 nHV; the
 random stand-in below moves single runs further, at no cost on average).
 
 ``--control --seeds 0 1 2 3 4 5 6 7 8 9`` (80 runs each; mean nHV at 100 / 200 / 300,
@@ -51,16 +51,16 @@ model's):
 =============  =======================  =====  ========================  ======
 model          nHV                      share  against nsga2-cat         cells
 =============  =======================  =====  ========================  ======
-(nsga2-cat)    0.807 / 0.913 / 0.933    66.0%
-empty          0.807 / 0.913 / 0.933    66.0%  +0.000; 80 of 80 equal    0.0 %
-random         0.807 / 0.913 / 0.934    66.6%  +0.001 (-0.095..+0.111)   2.6 %
-worst          0.807 / 0.913 / 0.936    67.4%  +0.003 (-0.093..+0.119)   0.2 %
-oracle         0.807 / 0.927 / 0.966    82.3%  +0.033 (-0.055..+0.141)   4.8 %
+(nsga2-cat)    0.833 / 0.917 / 0.930    65.1%
+empty          0.833 / 0.917 / 0.930    65.1%  +0.000; 80 of 80 equal    0.0 %
+random         0.833 / 0.911 / 0.932    65.4%  +0.002 (-0.064..+0.094)   1.7 %
+worst          0.833 / 0.912 / 0.928    65.1%  -0.002 (-0.077..+0.069)   0.1 %
+oracle         0.833 / 0.924 / 0.964    80.8%  +0.034 (-0.040..+0.149)   4.8 %
 =============  =======================  =====  ========================  ======
 
 A model with nothing new leaves every run exactly as ``nsga2-cat``'s; a random or adversarial
 one changes single runs (the path) but not the mean; a model that knows the best cells lifts
-the mean nHV by 0.033 and the share found from 66 % to 82 %, though the GP admits only a few
+the mean nHV by 0.034 and the share found from 65 % to 81 %, though the GP admits only a few
 of its proposals (the 100 queries of the global phase ask no model, so the first column is
 the same for all).
 """

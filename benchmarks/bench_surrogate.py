@@ -1,7 +1,7 @@
 """Surrogates for cells, compared: the Hamming-kernel GP between isomorphism classes
 ``nsga2-cat`` screens its candidates with (on rank-warped objectives), beside the alternatives
 issue 12 asked about (the Hamming kernel between genomes, path encodings, class
-representatives, an ensemble, ridge regression, no warping).
+representatives, the Weisfeiler-Lehman kernel, an ensemble, ridge regression, no warping).
 
 Three measurements on the 8 bi-objective problems (clean vs each attack at epsilon 1.0,
 CIFAR-10 and CIFAR-100), each model used the way ``nsga2-cat`` uses its GP: candidates are
@@ -140,8 +140,14 @@ class EnsembleModel:
         return (mean, std) if return_std else mean
 
 
+def _class_wl(weight):
+    return lambda: ClassHammingGP(wl_weight=weight)
+
+
 MODELS = {
     "class": (ClassHammingGP, True),
+    "class+wl": (_class_wl(0.5), True),
+    "wl": (_class_wl(1.0), True),
     "hamming": (HammingGP, True),
     "hamming-raw": (HammingGP, False),
     "representative": (RepresentativeGP, True),
@@ -150,7 +156,10 @@ MODELS = {
     "ridge": (RidgeModel, True),
     "ensemble": (EnsembleModel, True),
 }
-"""Model name -> (class, fitted on rank-warped objectives); ``class`` is ``nsga2-cat``'s."""
+"""Model name -> (class, fitted on rank-warped objectives); ``class`` is ``nsga2-cat``'s kernel,
+``class+wl`` its kernel with two objectives (the squared Weisfeiler-Lehman kernel mixed in
+with weight 0.5, :mod:`pymoo_arnas.algorithms.wl_kernel`), ``wl`` that kernel alone (both
+without the convolutions alike, which ``nsga2-cat`` adds by phase)."""
 
 
 def screening_order(model, X_known, F_known, X_cand, rng, warp: bool = True) -> tuple:

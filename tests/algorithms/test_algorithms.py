@@ -547,3 +547,35 @@ def test_nsga2_cat_counts_genomes_when_the_problem_does():
     X = problem.query_log[[f"x{i}" for i in range(6)]].to_numpy()
     assert problem.n_unique == problem.n_evals == len({tuple(r) for r in X}) == 150
     assert len(np.unique(isomorphism_class(X))) < 150  # genomes of one class were asked
+
+
+def test_nsga2_cat_mixes_the_wl_kernel_in_with_two_objectives():
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=10), seed=0).algorithm
+    assert algo._wl_weight() == 0.5 and algo._surrogate().wl_weight == 0.5
+    # one or three objectives, a prior, or the option
+    for objectives, kwargs, want in [
+        (("clean",), {}, 0.0),
+        (("clean", "pgd@Linf", "fgsm@Linf"), {}, 0.0),
+        (("clean", "pgd@Linf"), {"prior": "cifar100"}, 0.0),
+        (("clean", "pgd@Linf"), {"zero_cost": "params"}, 0.0),
+        (("clean", "pgd@Linf"), {"zero_cost": "params", "wl_weight": 0.5}, 0.5),
+        (("clean", "pgd@Linf"), {"wl_weight": 0.0}, 0.0),
+        (("clean",), {"wl_weight": 0.3}, 0.3),
+    ]:
+        problem = ARNAS("cifar10", objectives, budget=30)
+        algo = minimize(problem, NSGA2LocalSearch(pop_size=10, **kwargs), seed=0).algorithm
+        assert algo._wl_weight() == want, (objectives, kwargs)
+        gp = algo._surrogate()
+        assert getattr(gp, "gp", gp).wl_weight == want  # a prior's residual GP too
+    # a cost objective: the accuracies' class kernels take it, the cost's genome kernel not
+    problem = ARNAS("cifar10", ("clean", "params"), budget=30)
+    gp = minimize(problem, NSGA2LocalSearch(pop_size=10, wl_weight=0.4),
+                  seed=0).algorithm._surrogate()
+    assert gp.gps[0].wl_weight == 0.4 and not hasattr(gp.gps[1], "wl_weight")
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, True, "0.5", (0.5, 0.5)])
+def test_nsga2_cat_refuses_a_bad_wl_weight(bad):
+    with pytest.raises(ValueError, match="wl_weight"):
+        NSGA2LocalSearch(wl_weight=bad)
