@@ -549,14 +549,14 @@ def test_nsga2_cat_counts_genomes_when_the_problem_does():
     assert len(np.unique(isomorphism_class(X))) < 150  # genomes of one class were asked
 
 
-def test_nsga2_cat_mixes_the_wl_kernel_in_with_two_objectives():
+def test_nsga2_cat_mixes_the_wl_kernel_in_with_several_objectives():
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
     algo = minimize(problem, NSGA2LocalSearch(pop_size=10), seed=0).algorithm
     assert algo._wl_weight() == 0.5 and algo._surrogate().wl_weight == 0.5
     # one or three objectives, a prior, or the option
     for objectives, kwargs, want in [
         (("clean",), {}, 0.0),
-        (("clean", "pgd@Linf", "fgsm@Linf"), {}, 0.0),
+        (("clean", "pgd@Linf", "fgsm@Linf"), {}, 0.5),
         (("clean", "pgd@Linf"), {"prior": "cifar100"}, 0.0),
         (("clean", "pgd@Linf"), {"zero_cost": "params"}, 0.0),
         (("clean", "pgd@Linf"), {"zero_cost": "params", "wl_weight": 0.5}, 0.5),
@@ -569,6 +569,9 @@ def test_nsga2_cat_mixes_the_wl_kernel_in_with_two_objectives():
         gp = algo._surrogate()
         assert getattr(gp, "gp", gp).wl_weight == want  # a prior's residual GP too
     # a cost objective: the accuracies' class kernels take it, the cost's genome kernel not
+    problem = ARNAS("cifar10", ("clean", "params", "pgd@Linf"), budget=30)
+    gp = minimize(problem, NSGA2LocalSearch(pop_size=10), seed=0).algorithm._surrogate()
+    assert [getattr(g, "wl_weight", None) for g in gp.gps] == [0.5, None, 0.5]
     problem = ARNAS("cifar10", ("clean", "params"), budget=30)
     gp = minimize(problem, NSGA2LocalSearch(pop_size=10, wl_weight=0.4),
                   seed=0).algorithm._surrogate()
