@@ -403,6 +403,94 @@ class NSGA2LocalSearch(NSGA2):
     0.934, 0.652, 0.861; 0.5.0 0.795 / 0.908 / 0.925, 0.655, 0.815. ``nsga2-cat-zc`` 0.844 /
     0.909 / 0.934 against 0.850 / 0.911 / 0.935 and 0.850 / 0.909 / 0.929.
 
+    Where it did not help it is off by default: with a whole-table prior (seeds 100-109,
+    ``(0, 0.5)``) 0.974, share 0.76, against 0.979, 0.80; five objectives (seeds 100-109)
+    0.744 against 0.786 (-0.042 +- 0.017); three objectives with a cost (the genome kernel)
+    level (0.883 against 0.882); one objective, for the whole run, the optimum in 95 of 100
+    runs (0.3: 94) against 97 (seeds 100-109). Tried and not kept (seeds 100-119 unless said;
+    paired at 300): 0.3 or 0.7 after the global phase (+0.003, +0.006; 0.7 level on seeds
+    120-149); 0.5 or 0.25 during the global phase too (0.776 and 0.805 at 100 queries against
+    0.808; -0.010 +- 0.006 at 300 with 0.25); the two parameter-free ops (skip connection,
+    average pool) alike as well, for the whole run (0.3 / 0.6: +0.003 / +0.002, and 0.802 /
+    0.782 at 100); the kernel chosen by marginal likelihood at each fit among the Hamming
+    kernel and similarity 0.5 and 0.8 (+0.005 +- 0.003; from the first query 0.791 at 100), or
+    the decay ``theta`` among 0.5, 1 and 2 (+0.000 +- 0.003); less optimism after the global
+    phase, ``beta`` 0.5 (+0.006 +- 0.002, but +0.000 +- 0.002 on seeds 120-149), 0.25 or 0.75
+    (seeds 120-149: -0.002, -0.001) or 2 (+0.002), ``beta`` 0 after 200 queries (-0.001); the
+    2-edge neighbours of every genome of the archive's front in the local pool (-0.007 +-
+    0.003); the global phase's hypervolume reference point 0.5, 1 or 2 beyond the archive's
+    worst instead of 0.1 (level: +0.000 to +0.001 +- 0.001).
+
+    The first population is a randomised orthogonal array (since 0.7.0;
+    :class:`~pymoo_arnas.operators.OrthogonalArraySampling`: 25 cells that hold every pair of
+    operations on every pair of edges once) instead of 20 uniform cells; 5 cells a
+    generation follow as before. Tuning seeds 100-199 (800 runs each side), mean nHV at 100 /
+    200 / 300 queries, share at 300: 0.808 / 0.910 / 0.933, 0.654 against 0.808 / 0.903 /
+    0.926, 0.646 (paired -0.000 +- 0.005 at 100, +0.007 +- 0.002 at 200 and at 300; share at
+    300 +0.8 +- 0.4 points, at 100 -1.4 +- 0.6); the worst problem, CIFAR-10 PGD, 0.853
+    against 0.829, and no problem lower. Neither half alone: 25 uniform cells gave 0.794 /
+    0.901 / 0.925 against 0.810 / 0.901 / 0.924 (seeds 100-149), the array's first 20 cells
+    0.804 / 0.906 / 0.928 (100-199). ``nsga2-cat-zc`` (seeds 100-119): 0.858 / 0.916 / 0.937
+    against 0.841 / 0.903 / 0.932 (+0.005 +- 0.004 at 300). One objective (the paper's 10
+    problems, population 30: the array and 5 uniform cells; seeds 100-149): the optimum in
+    483 of 500 runs against 476, half the mean regret. Level with three objectives and a cost
+    (seeds 100-149: -0.002 +- 0.005) and with five (100-149: +0.010 +- 0.013). A prior's
+    first population is the source's best cells, and 25 of them gave 0.976, share 0.793,
+    against 0.978, 0.794 with 20 (seeds 100-109), so with a prior it stays 20 and its runs
+    are as before. Tried and not kept: ``n_mating`` 1 or 6 with the array (seeds 100-149:
+    -0.003 and +0.000 at 300 against 3). On the report seeds 0-9: 0.807 / 0.913 / 0.933,
+    share 0.660, worst problem 0.846 (CIFAR-10 PGD), against 0.805 / 0.909 / 0.930, 0.652,
+    0.862; ``nsga2-cat-zc`` 0.843 / 0.908 / 0.931 against 0.844 / 0.909 / 0.934; one
+    objective 95 of 100 runs at the optimum against 97; three objectives 0.863 against 0.877
+    (-0.014 +- 0.014; the genome kernel, before the GP per objective below), five 0.764
+    against 0.813 (-0.049 +- 0.031; 20 runs each).
+
+    With a cost objective (the problem counts genomes: two genomes of one class can differ
+    in ``params``) each objective has its own GP (since 0.7.0;
+    :class:`~pymoo_arnas.algorithms.surrogate.PerObjectiveGP`): the accuracies keep the
+    kernel between classes, which they are functions of, and only the cost's GP is between
+    genomes; before, all three were between genomes. Tuning seeds 100-149 (clean, PGD and
+    params on CIFAR-10 and CIFAR-100, 100 runs each side), mean nHV at 100 / 200 / 300
+    queries, share at 300: 0.803 / 0.874 / 0.912, 0.176 against 0.793 / 0.847 / 0.872, 0.136
+    (paired +0.040 +- 0.004 at 300, share +4.0 +- 0.5 points). The class kernel for all three
+    gave the same nHV (0.913) but not the share (0.142): it cannot tell two genomes of one
+    class apart by their cost. ``nsga2-cat-zc`` (the residuals' GP, seeds 100-124): 0.912,
+    0.148 against 0.898, 0.137 (+0.014 +- 0.004). On the report seeds 0-9, with the
+    orthogonal array: 0.810 / 0.883 / 0.913, 0.178 against 0.6.0's 0.784 / 0.854 / 0.877,
+    0.133.
+
+    With several objectives and no prior knowledge, the class kernel is mixed with a
+    Weisfeiler-Lehman kernel on what the cells compute (since 0.8.0; ``wl_weight=0.5``: the
+    kernel is ``0.5 * class kernel + 0.5 * wl ** 2``, ``wl`` the cosine of the subtree
+    features of depth 2 of each cell's expression, :mod:`~pymoo_arnas.algorithms.wl_kernel`,
+    as NAS-BOWL, Ru et al. 2021). The edge kernel sees a cell as six positions; two cells
+    that apply the same operations in the same order on other edges share nothing there, and
+    the exact-front cells a run missed were ranked 10 to 100 fronts deep by the GP at its end
+    (CIFAR-10 PGD, seeds 100-111). Chosen on tuning seeds 100-109 among the weights 0.3, 0.5
+    and 0.7, depths 1 to 3, the cosine or its square, and in both phases or after the global
+    phase only, then checked on seeds 130-169. The 8 bi-objective problems, seeds 100-109 and
+    130-169 (400 runs each side), mean nHV at 100 / 200 / 300 queries, share at 100 and 300:
+    0.827 / 0.922 / 0.939, 0.412
+    and 0.674 against 0.809 / 0.907 / 0.931, 0.388 and 0.650 (paired +0.017 +- 0.006, +0.015
+    +- 0.003, +0.008 +- 0.002; share +2.5 +- 0.8 and +2.4 +- 0.6 points); the worst problem,
+    CIFAR-10 PGD, 0.891 against 0.849, and CIFAR-10 APGD 0.965 against 0.949; no problem
+    lower by more than 0.003. Seeds 130-169 alone: +0.021 +- 0.007 at 100, +0.007 +- 0.003 at
+    300.
+
+    Tried and not kept (mean nHV at 300): the cosine itself, not squared, weight 0.5: +0.015
+    +- 0.004 on seeds 100-109, but +0.002 +- 0.004 on 110-129 and +0.004 on 130-169, and 0.806
+    against 0.822 at 100 queries (100-109); the cosine with weight 0.3 or 0.7, depth 1 or 3
+    (100-109): 0.942, 0.943, 0.934, 0.944 against its 0.946; the square with weight 0.3 or
+    0.7, or the cube with 0.5 (130-149): 0.932, 0.933, 0.934 against 0.934 (and 0.810 at 100
+    queries with 0.7); the mix after the global phase only (the cosine): +0.005 +- 0.003 on
+    110-129 but -0.011 +- 0.005 on 100-109; with the mix, a global phase of 200 queries
+    (seeds 100-109: +0.011 +- 0.004 at 300, but 130-169: +0.003, and -0.014 at 200
+    queries). In screening (``bench_surrogate.py --train 100,200 --repeats 2 --models
+    class,class+wl,wl``: a model fitted on random cells ranks the rest) the squared
+    Weisfeiler-Lehman kernel alone orders the cells better (Spearman 0.80 against 0.75 at
+    200 cells) but puts less of the exact front in its first 100 (21 % against 42 %), so it
+    is mixed in, not used alone: the mix 47 % and 0.80 (32 % against 15 % at 100 cells).
+
     With more objectives it helped too. Three objectives with a cost (clean, PGD and params
     on CIFAR-10 and CIFAR-100: the accuracies' class kernels take it, the cost's genome
     kernel not; seeds 100-149, 100 runs each side): 0.829 / 0.889 / 0.919, share 0.200,
