@@ -157,7 +157,7 @@ MODELS = {
     "ensemble": (EnsembleModel, True),
 }
 """Model name -> (class, fitted on rank-warped objectives); ``class`` is ``nsga2-cat``'s kernel,
-``class+wl`` its kernel with two objectives (the squared Weisfeiler-Lehman kernel mixed in
+``class+wl`` its kernel with several objectives (the squared Weisfeiler-Lehman kernel mixed in
 with weight 0.5, :mod:`pymoo_arnas.algorithms.wl_kernel`), ``wl`` that kernel alone (both
 without the convolutions alike, which ``nsga2-cat`` adds by phase)."""
 

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import ndtri
 
-from pymoo_arnas.algorithms.wl_kernel import wl_features, wl_kernel
+from pymoo_arnas.algorithms.wl_kernel import check_depth, wl_kernel
 from pymoo_arnas.space import (
     EDGES, N_CELLS, N_EDGES, N_OPS, OPS, class_of_code, decode, encode, validate,
 )
@@ -339,9 +339,8 @@ class ClassHammingGP(HammingGP):
         if isinstance(wl_weight, (bool, np.bool_)) or not isinstance(
                 wl_weight, (int, float, np.integer, np.floating)) or not 0.0 <= wl_weight <= 1.0:
             raise ValueError(f"wl_weight must be a number in [0, 1]; got {wl_weight!r}")
-        wl_features(wl_depth)  # checks the depth
         self.wl_weight = float(wl_weight)
-        self.wl_depth = int(wl_depth)
+        self.wl_depth = check_depth(wl_depth)
 
     def kernel(self, A, B) -> np.ndarray:
         """Kernel matrix ``(n, k)`` between the classes of genomes ``A`` ``(n, 6)`` and ``B``

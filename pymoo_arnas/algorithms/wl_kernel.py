@@ -87,6 +87,17 @@ def _counts(expression, depth: int) -> dict:
     return counts
 
 
+def check_depth(depth) -> int:
+    """``depth`` as an int, or a ``ValueError`` naming it (an integer >= 0 is expected).
+
+    >>> check_depth(2)
+    2
+    """
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
+        raise ValueError(f"depth must be an integer >= 0; got {depth!r}")
+    return int(depth)
+
+
 @functools.lru_cache(maxsize=4)
 def wl_features(depth: int = 2) -> sparse.csr_matrix:
     """Weisfeiler-Lehman subtree features ``(6466, d)`` of every isomorphism class (row =
@@ -102,8 +113,7 @@ def wl_features(depth: int = 2) -> sparse.csr_matrix:
     >>> Phi.shape[0], round(float(Phi[0].multiply(Phi[0]).sum()), 6)
     (6466, 1.0)
     """
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
-        raise ValueError(f"depth must be an integer >= 0; got {depth!r}")
+    check_depth(depth)
     vocabulary: dict = {}
     rows, cols, vals = [], [], []
     for r, genome in enumerate(decode(representative_codes())):
@@ -160,10 +170,10 @@ def wl_kernel(ca, cb, depth: int = 2) -> np.ndarray:
     >>> wl_kernel(c, c).round(3).tolist()  # every cell holds the input: none is 0
     [[1.0, 0.828, 0.372], [0.828, 1.0, 0.572], [0.372, 0.572, 1.0]]
     """
-    wl_features(depth)  # checks depth
+    depth = check_depth(depth)
     ca = np.asarray(ca, dtype=np.int64).ravel()
     cb = np.asarray(cb, dtype=np.int64).ravel()
-    return _columns(int(depth)).get(cb, ca)
+    return _columns(depth).get(cb, ca)
 
 
-__all__ = ["cell_expression", "wl_features", "wl_kernel"]
+__all__ = ["cell_expression", "check_depth", "wl_features", "wl_kernel"]
