@@ -461,21 +461,20 @@ class NSGA2LocalSearch(NSGA2):
 
     With several objectives and no prior knowledge, the class kernel is mixed with a
     Weisfeiler-Lehman kernel on what the cells compute (since 0.8.0; ``wl_weight=0.5``: the
-    kernel is ``0.5 * class kernel + 0.5 * wl ** 2``, ``wl`` the cosine of the subtree
-    features of depth 2 of each cell's expression, :mod:`~pymoo_arnas.algorithms.wl_kernel`,
-    as NAS-BOWL, Ru et al. 2021). The edge kernel sees a cell as six positions; two cells
-    that apply the same operations in the same order on other edges share nothing there, and
-    the exact-front cells a run missed were ranked 10 to 100 fronts deep by the GP at its end
-    (CIFAR-10 PGD, seeds 100-111). Chosen on tuning seeds 100-109 among the weights 0.3, 0.5
-    and 0.7, depths 1 to 3, the cosine or its square, and in both phases or after the global
-    phase only, then checked on seeds 130-169. The 8 bi-objective problems, seeds 100-109 and
-    130-169 (400 runs each side), mean nHV at 100 / 200 / 300 queries, share at 100 and 300:
-    0.827 / 0.922 / 0.939, 0.412
-    and 0.674 against 0.809 / 0.907 / 0.931, 0.388 and 0.650 (paired +0.017 +- 0.006, +0.015
-    +- 0.003, +0.008 +- 0.002; share +2.5 +- 0.8 and +2.4 +- 0.6 points); the worst problem,
-    CIFAR-10 PGD, 0.891 against 0.849, and CIFAR-10 APGD 0.965 against 0.949; no problem
-    lower by more than 0.003. Seeds 130-169 alone: +0.021 +- 0.007 at 100, +0.007 +- 0.003 at
-    300.
+    kernel is ``0.5 * class kernel + 0.5 * wl ** 2``, ``wl`` the cosine of the subtree features
+    of depth 2 of each cell's expression, :mod:`~pymoo_arnas.algorithms.wl_kernel`, as
+    NAS-BOWL, Ru et al. 2021). The edge kernel sees a cell as six positions; two cells that
+    apply the same operations in the same order on other edges share nothing there, and the
+    exact-front cells a run missed were mostly 10 to 130 fronts deep in the GP's ranking at its
+    end (CIFAR-10 PGD, seeds 100-111). Chosen on tuning seeds 100-109 among the weights 0.3,
+    0.5 and 0.7, depths 1 to 3, the cosine or its square, and in both phases or after the
+    global phase only, then checked on seeds 130-169. The 8 bi-objective problems, seeds
+    100-109 and 130-169 (400 runs each side), mean nHV at 100 / 200 / 300 queries, share at 100
+    and 300: 0.827 / 0.922 / 0.939, 0.412 and 0.674 against 0.809 / 0.907 / 0.931, 0.388 and
+    0.650 (paired +0.017 +- 0.006, +0.015 +- 0.003, +0.008 +- 0.002; share +2.5 +- 0.8 and +2.4
+    +- 0.6 points); the worst problem, CIFAR-10 PGD, 0.891 against 0.849, and CIFAR-10 APGD
+    0.965 against 0.949; no problem lower by more than 0.003. Seeds 130-169 alone: +0.021 +-
+    0.007 at 100, +0.007 +- 0.003 at 300.
 
     Tried and not kept (mean nHV at 300): the cosine itself, not squared, weight 0.5: +0.015
     +- 0.004 on seeds 100-109, but +0.002 +- 0.004 on 110-129 and +0.004 on 130-169, and 0.806

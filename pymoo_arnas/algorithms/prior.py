@@ -29,7 +29,7 @@ a cheaper proxy task (fewer epochs, a smaller network or dataset) or by an earli
 (:attr:`TransferPrior.measured_` says which are measured), and the first population is
 drawn from the measured cells. Measured (``benchmarks/bench_transfer.py --source search`` /
 ``--source store``, seeds 0-9, mean nHV at 100 / 200 / 300 queries): the 300 cells an earlier
-``nsga2-cat`` search of the other CIFAR trained, 0.896 / 0.939 / 0.947 (share 70 %; without a
+``nsga2-cat`` search of the other CIFAR trained, 0.906 / 0.947 / 0.955 (share 72 %; without a
 prior 0.833 / 0.917 / 0.930, 65 %; 0.8.0); 300 cells trained on digits (5 epochs, C=8, N=1: a poor
 proxy, Spearman -0.30 with CIFAR-10 PGD) as the prior of the four CIFAR clean/FGSM and
 clean/PGD problems, 0.791 / 0.854 / 0.862 (without: 0.773 / 0.887 / 0.908, measured with
