@@ -53,6 +53,7 @@ from pymoo_arnas.algorithms.surrogate import (
     HammingGP,
     PerObjectiveGP,
     ResidualGP,
+    check_unit,
     edge_kernel,
     rank_warp,
 )
@@ -629,11 +630,8 @@ class NSGA2LocalSearch(NSGA2):
                                  f"them (global phase, after it); got {conv_similarity!r}")
             conv_similarity = (float(pair[0]), float(pair[1]))
         self.conv_similarity = conv_similarity
-        if wl_weight is not None and (isinstance(wl_weight, (bool, np.bool_)) or not isinstance(
-                wl_weight, (int, float, np.integer, np.floating)) or not 0 <= wl_weight <= 1):
-            raise ValueError(f"wl_weight must be a number in [0, 1] or None (the default); got "
-                             f"{wl_weight!r}")
-        self.wl_weight = None if wl_weight is None else float(wl_weight)
+        self.wl_weight = None if wl_weight is None \
+            else check_unit("wl_weight", wl_weight, " or None (the default)")
 
     # ------------------------------------------------------------------ archive
 

@@ -11,9 +11,10 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import ndtri
 
-from pymoo_arnas.algorithms.wl_kernel import check_depth, wl_kernel
+from pymoo_arnas.algorithms.wl_kernel import check_depth, wl_features
 from pymoo_arnas.space import (
-    EDGES, N_CELLS, N_EDGES, N_OPS, OPS, class_of_code, decode, encode, validate,
+    EDGES, N_CELLS, N_EDGES, N_OPS, OPS, class_of_code, decode, encode, representative_codes,
+    validate,
 )
 
 # edges on some input->output path matter most; pairs of edges that form a path 0->a->b
@@ -98,6 +99,19 @@ def hamming(A, B) -> np.ndarray:
 _CONVS = (OPS.index("nor_conv_1x1"), OPS.index("nor_conv_3x3"))
 
 
+def check_unit(name: str, value, note: str = "") -> float:
+    """``value`` as a float, or a ``ValueError`` naming ``name`` if it is not a number in
+    [0, 1] (``note`` is added to what is expected).
+
+    >>> check_unit("wl_weight", 0.5)
+    0.5
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1]{note}; got {value!r}")
+    return float(value)
+
+
 def edge_kernel(theta: float = 1.0, conv_similarity: float = 0.0) -> np.ndarray:
     """The kernel ``(5, 5)`` between the ops of one edge, ``w + (1 - w) * S`` with ``w =
     exp(-theta)``: ``S`` is 1 between an op and itself and ``conv_similarity`` between the two
@@ -108,11 +122,7 @@ def edge_kernel(theta: float = 1.0, conv_similarity: float = 0.0) -> np.ndarray:
     >>> edge_kernel(1.0, 0.5)[2:4, 2:4].round(3).tolist()  # the two convolutions
     [[1.0, 0.684], [0.684, 1.0]]
     """
-    if isinstance(conv_similarity, (bool, np.bool_)) or not isinstance(
-            conv_similarity, (int, float, np.integer, np.floating)) \
-            or not 0.0 <= conv_similarity <= 1.0:
-        raise ValueError(f"conv_similarity must be a number in [0, 1]; got {conv_similarity!r}")
-    conv_similarity = float(conv_similarity)
+    conv_similarity = check_unit("conv_similarity", conv_similarity)
     w = float(np.exp(-float(theta)))
     S = np.eye(N_OPS)
     S[_CONVS[0], _CONVS[1]] = S[_CONVS[1], _CONVS[0]] = conv_similarity
@@ -213,47 +223,22 @@ class HammingGP:
         return mean, std[:, None] * self.scale_
 
 
-class _ClassColumns:
-    """Columns of the class kernel, ``(6466,)`` each, computed on demand and kept in one
-    buffer (up to ``most``, about 53 MB, or the largest single request; least recently used
-    first out): the mean of the genome kernel (the product over edges of
-    :func:`edge_kernel`) over all pairs of genomes of two classes. The genome kernel is a
-    Kronecker product of one 5 x 5 kernel per edge, so a class's column costs a few products
-    of 15,625 numbers."""
+class _ColumnCache:
+    """Columns ``(6466,)`` of a kernel between classes, computed on demand (:meth:`_compute`,
+    given by a subclass) and kept in one buffer (up to ``most``, about 53 MB, or the largest
+    single request; least recently used first out): a search asks for the same training
+    cells' columns every generation."""
 
-    def __init__(self, theta: float, most: int = 1024, conv_similarity: float = 0.0) -> None:
-        self.theta, self.most = float(theta), int(most)
-        self.K1 = edge_kernel(self.theta, conv_similarity)
-        cls = class_of_code()
-        self.size = np.bincount(cls).astype(float)
-        self.order = np.argsort(cls, kind="stable")  # codes grouped by class
-        self.starts = np.r_[0, np.cumsum(self.size[:-1])].astype(np.int64)
-        self.cls = cls
-        self.diag = np.ones(len(self.size))  # each class with itself
-        for c in np.flatnonzero(self.size > 1):
-            start = self.starts[c]
-            G = decode(self.order[start:start + int(self.size[c])])
-            if conv_similarity == 0.0:  # the Hamming kernel
-                self.diag[c] = np.exp(-self.theta * hamming(G, G)).mean()
-            else:
-                self.diag[c] = _product_kernel(self.K1, G, G).mean()
+    def __init__(self, most: int = 1024) -> None:
+        self.most = int(most)
         self.cols: OrderedDict = OrderedDict()  # class -> its slot in buf, oldest use first
-        self.buf = np.empty((0, len(self.size)))  # (slots, 6466): a column per row
+        self.buf = np.empty((0, len(representative_codes())))  # (slots, 6466): a column a row
         self.free: list = []  # slots of buf that hold no column
         self.lock = threading.Lock()
 
     def _compute(self, classes) -> np.ndarray:
-        """Unnormalised columns ``(6466, k)``: ``A E A^T`` restricted to ``classes``."""
-        K1 = self.K1
-        AT = np.zeros((N_CELLS, len(classes)))
-        hit = np.isin(self.cls, classes)
-        codes = np.flatnonzero(hit)
-        AT[codes, np.searchsorted(classes, self.cls[codes])] = 1.0 / self.size[self.cls[codes]]
-        T = AT.reshape((N_OPS,) * N_EDGES + (len(classes),))
-        for ax in range(N_EDGES):  # E @ A^T, one edge's factor at a time
-            T = np.moveaxis(np.tensordot(K1, T, axes=([1], [ax])), 0, ax)
-        EA = T.reshape(N_CELLS, len(classes))
-        return np.add.reduceat(EA[self.order], self.starts, axis=0) / self.size[:, None]
+        """Columns ``(6466, k)`` of sorted, distinct ``classes``."""
+        raise NotImplementedError
 
     def get(self, classes, rows=None) -> np.ndarray:
         """Columns ``(6466, len(classes))`` for (possibly repeated) class numbers, or only
@@ -288,6 +273,56 @@ class _ClassColumns:
             return self.buf[np.ix_(slots, rows)].T
 
 
+class _ClassColumns(_ColumnCache):
+    """Columns of the class kernel (kept as :class:`_ColumnCache` says): the mean of the
+    genome kernel (the product over edges of
+    :func:`edge_kernel`) over all pairs of genomes of two classes. The genome kernel is a
+    Kronecker product of one 5 x 5 kernel per edge, so a class's column costs a few products
+    of 15,625 numbers."""
+
+    def __init__(self, theta: float, most: int = 1024, conv_similarity: float = 0.0) -> None:
+        super().__init__(most)
+        self.theta = float(theta)
+        self.K1 = edge_kernel(self.theta, conv_similarity)
+        cls = class_of_code()
+        self.size = np.bincount(cls).astype(float)
+        self.order = np.argsort(cls, kind="stable")  # codes grouped by class
+        self.starts = np.r_[0, np.cumsum(self.size[:-1])].astype(np.int64)
+        self.cls = cls
+        self.diag = np.ones(len(self.size))  # each class with itself
+        for c in np.flatnonzero(self.size > 1):
+            start = self.starts[c]
+            G = decode(self.order[start:start + int(self.size[c])])
+            if conv_similarity == 0.0:  # the Hamming kernel
+                self.diag[c] = np.exp(-self.theta * hamming(G, G)).mean()
+            else:
+                self.diag[c] = _product_kernel(self.K1, G, G).mean()
+
+    def _compute(self, classes) -> np.ndarray:
+        """Unnormalised columns ``(6466, k)``: ``A E A^T`` restricted to ``classes``."""
+        K1 = self.K1
+        AT = np.zeros((N_CELLS, len(classes)))
+        hit = np.isin(self.cls, classes)
+        codes = np.flatnonzero(hit)
+        AT[codes, np.searchsorted(classes, self.cls[codes])] = 1.0 / self.size[self.cls[codes]]
+        T = AT.reshape((N_OPS,) * N_EDGES + (len(classes),))
+        for ax in range(N_EDGES):  # E @ A^T, one edge's factor at a time
+            T = np.moveaxis(np.tensordot(K1, T, axes=([1], [ax])), 0, ax)
+        EA = T.reshape(N_CELLS, len(classes))
+        return np.add.reduceat(EA[self.order], self.starts, axis=0) / self.size[:, None]
+
+
+class _WLColumns(_ColumnCache):
+    """Columns of :func:`~pymoo_arnas.algorithms.wl_kernel.wl_kernel` of one ``depth``."""
+
+    def __init__(self, depth: int, most: int = 1024) -> None:
+        super().__init__(most)
+        self.Phi = wl_features(depth)
+
+    def _compute(self, classes) -> np.ndarray:
+        return (self.Phi @ self.Phi[classes].T).toarray()
+
+
 _COLUMNS: dict = {}
 
 
@@ -295,6 +330,13 @@ def _class_columns(theta: float, conv_similarity: float = 0.0) -> _ClassColumns:
     key = (theta, conv_similarity)
     if key not in _COLUMNS:
         _COLUMNS[key] = _ClassColumns(theta, conv_similarity=conv_similarity)
+    return _COLUMNS[key]
+
+
+def _wl_columns(depth: int) -> _WLColumns:
+    key = ("wl", depth)
+    if key not in _COLUMNS:
+        _COLUMNS[key] = _WLColumns(depth)
     return _COLUMNS[key]
 
 
@@ -336,10 +378,7 @@ class ClassHammingGP(HammingGP):
     def __init__(self, theta: float = 1.0, noise: float = 1e-2, conv_similarity: float = 0.0,
                  wl_weight: float = 0.0, wl_depth: int = 2) -> None:
         super().__init__(theta=theta, noise=noise, conv_similarity=conv_similarity)
-        if isinstance(wl_weight, (bool, np.bool_)) or not isinstance(
-                wl_weight, (int, float, np.integer, np.floating)) or not 0.0 <= wl_weight <= 1.0:
-            raise ValueError(f"wl_weight must be a number in [0, 1]; got {wl_weight!r}")
-        self.wl_weight = float(wl_weight)
+        self.wl_weight = check_unit("wl_weight", wl_weight)
         self.wl_depth = check_depth(wl_depth)
 
     def kernel(self, A, B) -> np.ndarray:
@@ -353,7 +392,7 @@ class ClassHammingGP(HammingGP):
         K = columns.get(cb, rows=ca) / np.sqrt(d[ca][:, None] * d[cb][None, :])
         if self.wl_weight == 0.0:
             return K
-        W = wl_kernel(ca, cb, self.wl_depth)
+        W = _wl_columns(self.wl_depth).get(cb, rows=ca)
         return (1.0 - self.wl_weight) * K + self.wl_weight * W * W
 
 
@@ -471,4 +510,4 @@ class ResidualGP:
 
 
 __all__ = ["ClassHammingGP", "HammingGP", "PerObjectiveGP", "ResidualGP", "RidgeSurrogate",
-           "cell_features", "edge_kernel", "hamming", "rank_warp"]
+           "cell_features", "check_unit", "edge_kernel", "hamming", "rank_warp"]

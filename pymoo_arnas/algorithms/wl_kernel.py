@@ -22,8 +22,6 @@ trees, which a few lines of Python featurise once per process (about 1 s).
 from __future__ import annotations
 
 import functools
-import threading
-from collections import OrderedDict
 
 import numpy as np
 from scipy import sparse
@@ -126,43 +124,10 @@ def wl_features(depth: int = 2) -> sparse.csr_matrix:
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ Phi)
 
 
-class _Columns:
-    """Columns ``(6466,)`` of the kernel of :func:`wl_features` of one ``depth``, computed on
-    demand and kept (up to ``most``, about 53 MB; least recently used first out): a search
-    asks for the same training cells' columns every generation."""
-
-    def __init__(self, depth: int, most: int = 1024) -> None:
-        self.Phi = wl_features(depth)
-        self.most = int(most)
-        self.cols: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, cb, rows) -> np.ndarray:
-        """Kernel ``(len(rows), len(cb))`` between classes ``rows`` and ``cb``."""
-        with self.lock:
-            missing = [c for c in dict.fromkeys(cb.tolist()) if c not in self.cols]
-            if missing:
-                block = np.asarray((self.Phi @ self.Phi[missing].T).todense())
-                for j, c in enumerate(missing):
-                    self.cols[c] = block[:, j]
-            out = np.empty((len(rows), len(cb)))
-            for j, c in enumerate(cb.tolist()):
-                self.cols.move_to_end(c)
-                out[:, j] = self.cols[c][rows]
-            while len(self.cols) > max(self.most, len(cb)):
-                self.cols.popitem(last=False)
-            return out
-
-
-@functools.lru_cache(maxsize=4)
-def _columns(depth: int) -> _Columns:
-    return _Columns(depth)
-
-
 def wl_kernel(ca, cb, depth: int = 2) -> np.ndarray:
     """The Weisfeiler-Lehman kernel ``(n, k)`` between isomorphism classes ``ca`` ``(n,)`` and
     ``cb`` ``(k,)`` (class numbers): the cosine of their :func:`wl_features`, in [0, 1]
-    (columns kept per process: ask with the smaller set as ``cb``).
+    (:class:`~pymoo_arnas.algorithms.surrogate.ClassHammingGP` keeps its columns).
 
     >>> from pymoo_arnas.space import isomorphism_class
     >>> # conv 3x3 twice; the same beside a skip connection; a skip connection alone
@@ -173,7 +138,8 @@ def wl_kernel(ca, cb, depth: int = 2) -> np.ndarray:
     depth = check_depth(depth)
     ca = np.asarray(ca, dtype=np.int64).ravel()
     cb = np.asarray(cb, dtype=np.int64).ravel()
-    return _columns(depth).get(cb, ca)
+    Phi = wl_features(depth)
+    return (Phi[ca] @ Phi[cb].T).toarray()
 
 
 __all__ = ["cell_expression", "check_depth", "wl_features", "wl_kernel"]
