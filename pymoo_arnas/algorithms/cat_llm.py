@@ -8,9 +8,10 @@ population's best cells); its new proposals join the pool and are screened by th
 every other candidate (but not drawn by an unscreened ``explore`` share, which picks
 from ``nsga2-cat``'s own candidates: a model's cell is evaluated only when the GP ranks it
 among the best). Everything else is ``nsga2-cat``: the same defaults, the same global
-phase (whose pool already holds every cell, so the model is not asked then), and the same
-random numbers (the model's requests draw none). A model that proposes nothing therefore
-leaves the run exactly as ``nsga2-cat`` would have made it, query for query.
+phase and global generations (whose pool already holds every cell, so the model is not
+asked then), and the same random numbers (the model's requests draw none). A model that
+proposes nothing therefore leaves the run exactly as ``nsga2-cat`` would have made it, query
+for query.
 :attr:`NSGA2CatLLM.n_llm_picked` counts the evaluated cells that were the model's.
 
 Examples

@@ -393,6 +393,56 @@ def test_nsga2_cat_takes_the_convolutions_alike_with_two_objectives():
         assert (algo._conv_similarity(), after) == want, (objectives, kwargs)
 
 
+class _CountsPools(NSGA2LocalSearch):
+    """nsga2-cat that records, per generation, whether it screened the global pool."""
+
+    def _infill(self):
+        self.log = getattr(self, "log", [])
+        self.log.append((len(self._arch_X), self._global_generation()))
+        return super()._infill()
+
+    def _local_pool(self, n, rng):
+        self.n_local = getattr(self, "n_local", 0) + 1
+        return super()._local_pool(n, rng)
+
+
+def test_nsga2_cat_screens_the_whole_space_again_every_fourth_generation():
+    # two objectives: after a global phase of 30 queries, generations of 5 cells; the first
+    # of every 4 screens every unqueried cell (global), the others the local pool
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=70)
+    algo = minimize(problem, _CountsPools(pop_size=10, global_pool=30), seed=0).algorithm
+    assert algo._global_every() == 4
+    after = [g for n, g in algo.log if n >= 30]
+    assert after == [True, False, False, False, True, False, False, False]
+    assert algo.n_local == 6 and all(g for n, g in algo.log if n < 30)
+    # the global generations screen as the global phase does: its kernel
+    algo._global_gen = True
+    assert algo._conv_similarity() == 0.1
+    # 0 turns it off; one, three objectives, a prior, zero-cost features or no global phase
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=70)
+    algo = minimize(problem, _CountsPools(pop_size=10, global_pool=30, global_every=0),
+                    seed=0).algorithm
+    assert algo.n_local == 8 and not any(g for n, g in algo.log if n >= 30)
+    for objectives, kwargs, want in [
+        (("clean",), {}, 0),
+        (("clean", "pgd@Linf", "fgsm@Linf"), {}, 0),
+        (("clean", "pgd@Linf"), {"prior": "cifar100"}, 0),
+        (("clean", "pgd@Linf"), {"zero_cost": "params"}, 0),
+        (("clean", "pgd@Linf"), {"global_pool": 0}, 0),
+        (("clean", "pgd@Linf"), {"global_every": 2}, 2),
+        (("clean",), {"global_every": 3}, 3),
+    ]:
+        problem = ARNAS("cifar10", objectives, budget=30)
+        algo = minimize(problem, NSGA2LocalSearch(pop_size=10, **kwargs), seed=0).algorithm
+        assert algo._global_every() == want, (objectives, kwargs)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "4"])
+def test_global_every_is_refused_unless_a_count_of_generations(bad):
+    with pytest.raises(ValueError, match="global_every must be a number of generations"):
+        NSGA2LocalSearch(global_every=bad)
+
+
 def test_nsga2_cat_screens_with_the_class_kernel_where_the_problem_counts_classes():
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
     algo = minimize(problem, NSGA2LocalSearch(pop_size=20), seed=0).algorithm
