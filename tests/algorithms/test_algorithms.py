@@ -185,11 +185,15 @@ def test_nsga2_cat_batch_and_unscreened_share_default_by_the_number_of_objective
     algo = minimize(ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30),
                     NSGA2LocalSearch(pop_size=4), seed=0).algorithm
     assert algo.n_offsprings == 4  # at most a population
-    # one objective: half a population, a tenth unscreened
+    # one objective: half a population, none unscreened (since 0.9.0)
     algo = minimize(ARNAS("cifar10", ("pgd@Linf",), budget=30),
                     NSGA2LocalSearch(pop_size=20), seed=0).algorithm
-    assert (algo.n_offsprings, algo.explore) == (10, 0.1)
-    # zero-cost features: as with one objective (5 a generation measured no gain there)
+    assert (algo.n_offsprings, algo.explore) == (10, 0.0)
+    algo = minimize(ARNAS("cifar10", ("pgd@Linf",), budget=30),
+                    NSGA2LocalSearch(pop_size=20, zero_cost="params"), seed=0).algorithm
+    assert (algo.n_offsprings, algo.explore) == (10, 0.0)
+    # zero-cost features: half a population (5 a generation measured no gain there) and a
+    # tenth unscreened
     algo = minimize(ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30),
                     NSGA2LocalSearch(pop_size=20, zero_cost="params"), seed=0).algorithm
     assert (algo.n_offsprings, algo.explore) == (10, 0.1)

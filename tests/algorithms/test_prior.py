@@ -73,8 +73,10 @@ def test_prior_options_are_checked():
         NSGA2LocalSearch(prior="cifar10", prior_pool=-1)
     with pytest.raises(ValueError, match="needs a prior"):
         NSGA2LocalSearch(prior_features="fgsm")
-    assert NSGA2LocalSearch(prior="cifar10").explore == 0.0
-    assert NSGA2LocalSearch().explore == 0.1
+    problem = ARNAS("cifar100", ("clean", "pgd@Linf"), budget=30)
+    algo = minimize(problem, NSGA2LocalSearch(prior="cifar10", zero_cost="params"),
+                    seed=0).algorithm
+    assert algo.explore == 0.0  # with a prior none unscreened, zero-cost features or not
 
 
 def test_search_with_a_prior_starts_from_its_front_and_keeps_the_budget():
