@@ -43,6 +43,8 @@ best-improvement local search around the best cells, mixed with a GA.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.core.population import Population
@@ -649,8 +651,8 @@ class NSGA2LocalSearch(NSGA2):
                              f"{global_pool!r}")
         self.global_pool = None if global_pool is None else int(global_pool)
         if global_every is not None and (isinstance(global_every, bool)
-                                         or int(global_every) < 0
-                                         or int(global_every) != global_every):
+                                         or not isinstance(global_every, numbers.Integral)
+                                         or global_every < 0):
             raise ValueError(f"global_every must be a number of generations >= 0 or None "
                              f"(the default); got {global_every!r}")
         self.global_every = None if global_every is None else int(global_every)
@@ -686,9 +688,9 @@ class NSGA2LocalSearch(NSGA2):
 
     def _setup(self, problem, **kwargs):
         super()._setup(problem, **kwargs)
-        if problem.n_obj > 1 and self.zero_cost is None:  # defaults measured best there
-            if self._n_offsprings_arg is None:
-                self.n_offsprings = min(5, self.pop_size)
+        # the defaults measured best with several objectives and no zero-cost features
+        if problem.n_obj > 1 and self.zero_cost is None and self._n_offsprings_arg is None:
+            self.n_offsprings = min(5, self.pop_size)
         if self._explore_arg is None:
             with_zc = problem.n_obj > 1 and self.zero_cost is not None and self.prior is None
             self.explore = 0.1 if with_zc else 0.0

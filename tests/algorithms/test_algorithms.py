@@ -441,7 +441,7 @@ def test_nsga2_cat_screens_the_whole_space_again_every_fourth_generation():
         assert algo._global_every() == want, (objectives, kwargs)
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, True, "4"])
+@pytest.mark.parametrize("bad", [-1, 1.5, 4.0, True, "4", "x"])
 def test_global_every_is_refused_unless_a_count_of_generations(bad):
     with pytest.raises(ValueError, match="global_every must be a number of generations"):
         NSGA2LocalSearch(global_every=bad)
