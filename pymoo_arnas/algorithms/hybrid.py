@@ -711,7 +711,6 @@ class NSGA2LocalSearch(NSGA2):
         self._arch_X = np.empty((0, problem.n_var), np.int64)
         self._arch_F = np.empty((0, problem.n_obj))
         self._n_after = 0  # generations begun after the global phase
-        self._global_gen = False  # whether this generation screens the global pool
 
     def _remember(self, pop) -> None:
         """Add the evaluated cells of ``pop`` to the archive (one per unit; cells the
@@ -798,20 +797,20 @@ class NSGA2LocalSearch(NSGA2):
         return 4 if self._arch_F.shape[1] == 2 and plain and self._global_until() > 0 else 0
 
     def _global_generation(self) -> bool:
-        """Whether the generation about to begin screens every unqueried cell: during the
-        global phase, and after it the first of every :meth:`_global_every` generations."""
+        """Whether the current generation (the last begun) screens every unqueried cell:
+        during the global phase, and after it the first of every :meth:`_global_every`
+        generations."""
         if self._in_global_phase():
             return True
         k = self._global_every()
-        return k > 0 and self._n_after % k == 0
+        return k > 0 and self._n_after > 0 and (self._n_after - 1) % k == 0
 
     def _infill(self):
         rng = self.random_state
         n = self._room()
-        self._global_gen = self._global_generation()
         if not self._in_global_phase():
             self._n_after += 1
-        if self.surrogate and len(self._arch_X) >= _MIN_TRAIN and self._global_gen:
+        if self.surrogate and len(self._arch_X) >= _MIN_TRAIN and self._global_generation():
             # every unqueried cell: all genomes, one per unit (class representatives, or
             # every genome when the problem counts genomes)
             pool = self._unqueried(all_genomes())
@@ -895,7 +894,7 @@ class NSGA2LocalSearch(NSGA2):
         pair = self.conv_similarity
         if pair is None:
             pair = (0.1, 0.5) if self._arch_F.shape[1] == 2 and self.prior is None else (0.0, 0.0)
-        return pair[0] if self._in_global_phase() or self._global_gen else pair[1]
+        return pair[0] if self._global_generation() else pair[1]
 
     def _wl_weight(self) -> float:
         """The class kernel's :attr:`wl_weight`: the option's, or the default (0.5 with
@@ -935,7 +934,7 @@ class NSGA2LocalSearch(NSGA2):
                 front = front[front >= len(F)] - len(F)
                 rank[front] = r
         chosen = np.lexsort((rng.random(len(pool)), rank))  # random tie-break
-        if P.shape[1] == 2 and (self._in_global_phase() or self._global_gen):
+        if P.shape[1] == 2 and self._global_generation():
             # a global generation: first the cells that add most hypervolume (SMS-EGO's rule)
             predicted = np.flatnonzero(rank == 0)  # the pool's predicted front
             first = predicted[_greedy_hv_gain(F, P[predicted], n_model)]

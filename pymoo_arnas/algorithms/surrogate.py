@@ -13,8 +13,7 @@ from scipy.special import ndtri
 
 from pymoo_arnas.algorithms.wl_kernel import check_depth, wl_features
 from pymoo_arnas.space import (
-    EDGES, N_CELLS, N_EDGES, N_OPS, OPS, class_of_code, decode, encode, representative_codes,
-    validate,
+    EDGES, N_CELLS, N_EDGES, N_OPS, N_UNIQUE, OPS, class_of_code, decode, encode, validate,
 )
 
 # edges on some input->output path matter most; pairs of edges that form a path 0->a->b
@@ -232,7 +231,7 @@ class _ColumnCache:
     def __init__(self, most: int = 1024) -> None:
         self.most = int(most)
         self.cols: OrderedDict = OrderedDict()  # class -> its slot in buf, oldest use first
-        self.buf = np.empty((0, len(representative_codes())))  # (slots, 6466): a column a row
+        self.buf = np.empty((0, N_UNIQUE))  # (slots, 6466): a column a row
         self.free: list = []  # slots of buf that hold no column
         self.lock = threading.Lock()
 

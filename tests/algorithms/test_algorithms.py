@@ -401,9 +401,10 @@ class _CountsPools(NSGA2LocalSearch):
     """nsga2-cat that records, per generation, whether it screened the global pool."""
 
     def _infill(self):
+        infills = super()._infill()
         self.log = getattr(self, "log", [])
         self.log.append((len(self._arch_X), self._global_generation()))
-        return super()._infill()
+        return infills
 
     def _local_pool(self, n, rng):
         self.n_local = getattr(self, "n_local", 0) + 1
@@ -420,7 +421,7 @@ def test_nsga2_cat_screens_the_whole_space_again_every_fourth_generation():
     assert after == [True, False, False, False, True, False, False, False]
     assert algo.n_local == 6 and all(g for n, g in algo.log if n < 30)
     # the global generations screen as the global phase does: its kernel
-    algo._global_gen = True
+    algo._n_after = 5  # the fifth generation after the global phase: a global one
     assert algo._conv_similarity() == 0.1
     # 0 turns it off; one, three objectives, a prior, zero-cost features or no global phase
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=70)
