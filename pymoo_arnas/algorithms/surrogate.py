@@ -159,6 +159,70 @@ def rank_warp(F) -> np.ndarray:
     return W
 
 
+def warp_map(values, src, dst) -> np.ndarray:
+    """Each column of ``values`` ``(k, m)``, given on the scale of ``src`` ``(n, m)``, onto the
+    scale of ``dst`` ``(n, m)``, where row ``i`` of ``dst`` is row ``i`` of ``src`` through an
+    increasing map per column (e.g. ``dst = rank_warp(src)``, or the other way round to undo
+    the warping): piecewise linear between the pairs, linear beyond them at the slope of the
+    outer tenth of the pairs (a prediction better than everything seen keeps its distance).
+
+    >>> F = np.array([[1.0], [2.0], [3.0], [4.0]])
+    >>> warp_map([[2.5], [5.0]], F, 2 * F).ravel().tolist()
+    [5.0, 10.0]
+    """
+    values = np.asarray(values, dtype=float)
+    src = np.asarray(src, dtype=float)
+    dst = np.asarray(dst, dtype=float)
+    out = np.empty_like(values)
+    for j in range(values.shape[1]):
+        x, first = np.unique(src[:, j], return_index=True)  # ties share their warped value
+        y = dst[first, j]
+        v = values[:, j]
+        if len(x) == 1:
+            out[:, j] = y[0] + (v - x[0])
+            continue
+        k = max(1, len(x) // 10)
+        with np.errstate(all="ignore"):  # values a hair apart: flat beyond them
+            low, high = np.nan_to_num([(y[k] - y[0]) / (x[k] - x[0]),
+                                       (y[-1] - y[-1 - k]) / (x[-1] - x[-1 - k])],
+                                      nan=0.0, posinf=0.0, neginf=0.0)
+        out[:, j] = np.where(v < x[0], y[0] + (v - x[0]) * low,
+                             np.where(v > x[-1], y[-1] + (v - x[-1]) * high, np.interp(v, x, y)))
+    return out
+
+
+def to_robust_ratio(F, clean: int, robust) -> np.ndarray:
+    """Errors ``F`` ``(n, m)`` (``1 - accuracy``) with each column of ``robust`` replaced by
+    minus its accuracy's ratio to the clean accuracy (column ``clean``): how much of what a
+    network gets right survives the attack (or corruption), minimised.
+
+    >>> to_robust_ratio([[0.2, 0.6]], clean=0, robust=[1]).round(3).tolist()
+    [[0.2, -0.5]]
+    """
+    G = np.array(F, dtype=float, ndmin=2)
+    clean_acc = np.maximum(1.0 - G[:, clean], _LEAST_ACCURACY)
+    for j in np.atleast_1d(robust):
+        G[:, j] = -(1.0 - G[:, j]) / clean_acc
+    return G
+
+
+def from_robust_ratio(G, clean: int, robust) -> np.ndarray:
+    """The errors ``(n, m)`` of :func:`to_robust_ratio`'s output ``G`` (its inverse).
+
+    >>> from_robust_ratio([[0.2, -0.5]], clean=0, robust=[1]).round(3).tolist()
+    [[0.2, 0.6]]
+    """
+    F = np.array(G, dtype=float, ndmin=2)
+    clean_acc = np.maximum(1.0 - F[:, clean], _LEAST_ACCURACY)
+    for j in np.atleast_1d(robust):
+        F[:, j] = 1.0 + F[:, j] * clean_acc
+    return F
+
+
+_LEAST_ACCURACY = 1e-3
+"""Clean accuracy below which :func:`to_robust_ratio` divides by this instead."""
+
+
 class HammingGP:
     """Gaussian-process regression with the kernel ``exp(-theta * hamming(x, y))``.
 
@@ -509,4 +573,5 @@ class ResidualGP:
 
 
 __all__ = ["ClassHammingGP", "HammingGP", "PerObjectiveGP", "ResidualGP", "RidgeSurrogate",
-           "cell_features", "check_unit", "edge_kernel", "hamming", "rank_warp"]
+           "cell_features", "check_unit", "edge_kernel", "from_robust_ratio", "hamming",
+           "rank_warp", "to_robust_ratio", "warp_map"]

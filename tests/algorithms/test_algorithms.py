@@ -27,7 +27,11 @@ from pymoo_arnas.algorithms.surrogate import (
     ClassHammingGP,
     PerObjectiveGP,
     edge_kernel,
+    from_robust_ratio,
     hamming,
+    rank_warp,
+    to_robust_ratio,
+    warp_map,
 )
 from pymoo_arnas.data import synthetic_table
 from pymoo_arnas.experiments.metrics import convergence
@@ -411,15 +415,19 @@ class _CountsPools(NSGA2LocalSearch):
         return super()._local_pool(n, rng)
 
 
-def test_nsga2_cat_screens_the_whole_space_again_every_fourth_generation():
+def test_nsga2_cat_screens_the_whole_space_again_every_second_or_fourth_generation():
     # two objectives: after a global phase of 30 queries, generations of 5 cells; the first
-    # of every 4 screens every unqueried cell (global), the others the local pool
-    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=70)
-    algo = minimize(problem, _CountsPools(pop_size=10, global_pool=30), seed=0).algorithm
-    assert algo._global_every() == 4
-    after = [g for n, g in algo.log if n >= 30]
-    assert after == [True, False, False, False, True, False, False, False]
-    assert algo.n_local == 6 and all(g for n, g in algo.log if n < 30)
+    # of every 2 (the robust accuracy modelled as a ratio) or 4 (not) screens every
+    # unqueried cell (global), the others the local pool
+    for kwargs, k, pattern in [({}, 2, [True, False] * 4),
+                               ({"robust_ratio": False}, 4, [True, False, False, False] * 2)]:
+        problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=70)
+        algo = minimize(problem, _CountsPools(pop_size=10, global_pool=30, **kwargs),
+                        seed=0).algorithm
+        assert algo._global_every() == k
+        after = [g for n, g in algo.log if n >= 30]
+        assert after == pattern
+        assert algo.n_local == pattern.count(False) and all(g for n, g in algo.log if n < 30)
     # the global generations screen as the global phase does: its kernel
     algo._n_after = 5  # the fifth generation after the global phase: a global one
     assert algo._conv_similarity() == 0.1
@@ -434,7 +442,8 @@ def test_nsga2_cat_screens_the_whole_space_again_every_fourth_generation():
         (("clean", "pgd@Linf"), {"prior": "cifar100"}, 0),
         (("clean", "pgd@Linf"), {"zero_cost": "params"}, 0),
         (("clean", "pgd@Linf"), {"global_pool": 0}, 0),
-        (("clean", "pgd@Linf"), {"global_every": 2}, 2),
+        (("pgd@Linf", "fgsm@Linf"), {}, 4),  # no clean accuracy: no ratio
+        (("clean", "pgd@Linf"), {"global_every": 3}, 3),
         (("clean",), {"global_every": 3}, 3),
     ]:
         problem = ARNAS("cifar10", objectives, budget=30)
@@ -446,6 +455,104 @@ def test_nsga2_cat_screens_the_whole_space_again_every_fourth_generation():
 def test_global_every_is_refused_unless_a_count_of_generations(bad):
     with pytest.raises(ValueError, match="global_every must be a number of generations"):
         NSGA2LocalSearch(global_every=bad)
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(float, (12, 3), elements=st.floats(0.0, 0.999)))
+def test_robust_ratio_is_undone_exactly(F):
+    G = to_robust_ratio(F, clean=1, robust=[0, 2])
+    np.testing.assert_array_equal(G[:, 1], F[:, 1])  # the clean error stays
+    np.testing.assert_allclose(G[:, 0], -(1 - F[:, 0]) / (1 - F[:, 1]))
+    np.testing.assert_allclose(from_robust_ratio(G, clean=1, robust=[0, 2]), F, atol=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.int64, (15, 2), elements=st.integers(-5000, 5000)),
+       arrays(float, (6, 2), elements=st.floats(-20.0, 20.0)))
+def test_warp_map_is_increasing_and_undone_by_the_reverse_map(F, values):
+    F = F / 1000.0  # e.g. accuracies, to three places
+    W = rank_warp(F)
+    there = warp_map(values, F, W)
+    for j in range(2):  # increasing: the order of values is kept (ties may merge)
+        o = np.argsort(values[:, j], kind="stable")
+        assert (np.diff(there[o, j]) >= -1e-9).all()
+    # the archive's own values land on their warped values, and back
+    np.testing.assert_allclose(warp_map(F, F, W), W, atol=1e-9)
+    if all(len(np.unique(F[:, j])) > 1 for j in range(2)):  # distinct values: invertible
+        np.testing.assert_allclose(warp_map(there, W, F), values, atol=1e-6)
+
+
+def test_warp_map_extends_beyond_the_archive_at_its_outer_slope():
+    F = np.arange(10.0)[:, None]
+    # beyond the end the map keeps the slope of the last tenth (here 1 unit: slope 2)
+    np.testing.assert_allclose(warp_map([[11.0], [-2.0]], F, 2 * F), [[22.0], [-4.0]])
+
+
+class _RecordsFits(NSGA2LocalSearch):
+    """nsga2-cat that keeps the targets its GP was last fitted on."""
+
+    def _surrogate(self):
+        gp = super()._surrogate()
+        fit = gp.fit
+
+        def recording_fit(X, F, *args):
+            self.fitted_on = np.array(F)
+            return fit(X, F, *args)
+
+        gp.fit = recording_fit
+        return gp
+
+
+def test_nsga2_cat_models_the_robust_accuracy_as_a_ratio_to_the_clean_one_after_the_global_phase():
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=60)
+    algo = minimize(problem, _RecordsFits(pop_size=10, global_pool=30), seed=0).algorithm
+    assert algo._ratio_columns == (0, [1]) and algo._use_robust_ratio()
+    # the last fit (after the global phase) saw the warped clean error and robust/clean
+    F = algo._arch_F[:-algo.n_offsprings]  # the archive when that fit was made
+    acc = 1.0 - F
+    want = rank_warp(np.c_[F[:, 0], -acc[:, 1] / acc[:, 0]])[algo._training_rows()[:len(F)]]
+    np.testing.assert_allclose(algo.fitted_on, want)
+    # during the global phase it models the objectives themselves
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
+    algo = minimize(problem, _RecordsFits(pop_size=10, global_pool=100), seed=0).algorithm
+    assert not algo._use_robust_ratio()
+    F = algo._arch_F[:-algo.n_offsprings]
+    np.testing.assert_allclose(algo.fitted_on, rank_warp(F))
+    # with a whole-table prior (no warping, no global phase) the ratios themselves
+    problem = ARNAS("cifar100", ("clean", "pgd@Linf"), budget=30)
+    algo = minimize(problem, _RecordsFits(prior="cifar10"), seed=0).algorithm
+    F = algo._arch_F[:-algo.n_offsprings]
+    np.testing.assert_allclose(algo.fitted_on, to_robust_ratio(F, 0, [1]))
+    # the default: two objectives, clean and another accuracy, no zero-cost features
+    for objectives, kwargs, want in [
+        (("clean", "pgd@Linf"), {}, True),
+        (("clean", "gaussian_noise"), {}, True),
+        (("clean", "pgd@Linf"), {"robust_ratio": False}, False),
+        (("clean", "pgd@Linf", "fgsm@Linf"), {}, False),
+        (("clean", "pgd@Linf", "fgsm@Linf"), {"robust_ratio": True}, True),
+        (("clean", "pgd@Linf", "params"), {"robust_ratio": True}, True),
+        (("clean", "pgd@Linf"), {"prior": "cifar100"}, True),  # no global phase
+        (("clean", "pgd@Linf"), {"zero_cost": "params"}, False),
+        (("clean", "params"), {}, False),
+        (("pgd@Linf", "fgsm@Linf"), {}, False),
+        (("clean",), {}, False),
+    ]:
+        problem = ARNAS("cifar10", objectives, budget=30)
+        algo = minimize(problem, NSGA2LocalSearch(pop_size=10, global_pool=20, **kwargs),
+                        seed=0).algorithm
+        assert algo._use_robust_ratio() is want, (objectives, kwargs)
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf", "params"), budget=30)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=10, robust_ratio=True), seed=0).algorithm
+    assert algo._ratio_columns == (0, [1])  # the cost is modelled as it is
+
+
+def test_robust_ratio_is_refused_where_there_is_no_clean_accuracy_or_a_bad_value():
+    problem = ARNAS("cifar10", ("pgd@Linf", "fgsm@Linf"), budget=30)
+    with pytest.raises(ValueError, match=r"robust_ratio=True needs .*'pgd@Linf:1.0'"):
+        minimize(problem, NSGA2LocalSearch(pop_size=10, robust_ratio=True), seed=0)
+    for bad in ("yes", 1, 0.5):
+        with pytest.raises(ValueError, match=f"robust_ratio must be True, False or None.*{bad!r}"):
+            NSGA2LocalSearch(robust_ratio=bad)
 
 
 def test_nsga2_cat_screens_with_the_class_kernel_where_the_problem_counts_classes():

@@ -57,13 +57,13 @@ def test_llm_proposals_enter_the_pool_and_are_screened_like_the_others():
 
 
 def test_the_model_is_asked_only_in_local_generations():
-    # nsga2-cat's first 100 queries, and after them the first of every 4 generations, screen
+    # nsga2-cat's first 100 queries, and after them the first of every 2 generations, screen
     # every unqueried cell: nothing to add to that pool
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=140)
     llm = Proposer()
     res = minimize(problem, get_algorithm("nsga2-cat-llm", llm=llm), seed=1)
-    # then 8 generations of 5 cells; the 6 local ones each ask for 0.25 * 3 * 5 cells (rounded)
-    assert [s["maxItems"] for s in llm.schemas] == [4] * 6
+    # then 8 generations of 5 cells; the 4 local ones each ask for 0.25 * 3 * 5 cells (rounded)
+    assert [s["maxItems"] for s in llm.schemas] == [4] * 4
     assert res.algorithm.n_picked == 140 - 25  # all but the first population
 
 
@@ -99,8 +99,8 @@ def test_a_model_that_proposes_nothing_new_leaves_the_run_exactly_nsga2_cat(answ
     algo = minimize(problem, get_algorithm("nsga2-cat-llm", llm=llm), seed=3).algorithm
     X = _genomes(problem)
     assert len(X) == 130 and np.array_equal(X, nsga2_cat_queries)
-    # asked in each of the 4 local generations of the 6 after the global phase, nothing used
-    assert algo.mutation.stats.llm_calls == 4 and algo.mutation.stats.used == 0
+    # asked in each of the 3 local generations of the 6 after the global phase, nothing used
+    assert algo.mutation.stats.llm_calls == 3 and algo.mutation.stats.used == 0
     assert algo.n_llm_picked == 0
     if answer == "repeats":  # valid cells, each dropped as already queried
         assert algo.mutation.stats.duplicates > 0
@@ -121,4 +121,4 @@ def test_the_benchmark_tape_replays_against_the_current_nsga2_cat_llm():
                  params={"llm": ReplayClient(tape, strict=True)})
     assert len(df) == 300
     stats = df.attrs["llm"]
-    assert stats["llm_calls"] == 30 and stats["llm_failed_calls"] == 0  # 30 local generations
+    assert stats["llm_calls"] == 20 and stats["llm_failed_calls"] == 0  # 20 local generations
