@@ -386,7 +386,36 @@ class _WLColumns(_ColumnCache):
         return (self.Phi @ self.Phi[classes].T).toarray()
 
 
+class _KernelColumns(_ColumnCache):
+    """Columns of :class:`ClassHammingGP`'s kernel itself: the class kernel normalised to 1
+    on its diagonal, mixed with the squared Weisfeiler-Lehman kernel when ``wl_weight > 0``
+    (kept as :class:`_ColumnCache` says, so a prediction over the whole space is one gather)."""
+
+    def __init__(self, theta: float, conv_similarity: float, wl_weight: float, wl_depth: int,
+                 most: int = 1024) -> None:
+        super().__init__(most)
+        self.classes = _class_columns(theta, conv_similarity)
+        self.wl_weight = float(wl_weight)
+        self.wl = _wl_columns(wl_depth) if self.wl_weight > 0.0 else None
+
+    def _compute(self, classes) -> np.ndarray:
+        d = self.classes.diag
+        K = self.classes._compute(classes) / np.sqrt(d[:, None] * d[classes][None, :])
+        if self.wl is None:
+            return K
+        W = self.wl._compute(classes)
+        return (1.0 - self.wl_weight) * K + self.wl_weight * W * W
+
+
 _COLUMNS: dict = {}
+
+
+def _kernel_columns(theta: float, conv_similarity: float, wl_weight: float,
+                    wl_depth: int) -> _KernelColumns:
+    key = ("kernel", theta, conv_similarity, wl_weight, wl_depth if wl_weight > 0.0 else 0)
+    if key not in _COLUMNS:
+        _COLUMNS[key] = _KernelColumns(theta, conv_similarity, wl_weight, wl_depth)
+    return _COLUMNS[key]
 
 
 def _class_columns(theta: float, conv_similarity: float = 0.0) -> _ClassColumns:
@@ -450,13 +479,9 @@ class ClassHammingGP(HammingGP):
         cls = class_of_code()
         ca = cls[encode(np.asarray(A, dtype=np.int64))]
         cb = cls[encode(np.asarray(B, dtype=np.int64))]
-        columns = _class_columns(self.theta, self.conv_similarity)
-        d = columns.diag
-        K = columns.get(cb, rows=ca) / np.sqrt(d[ca][:, None] * d[cb][None, :])
-        if self.wl_weight == 0.0:
-            return K
-        W = _wl_columns(self.wl_depth).get(cb, rows=ca)
-        return (1.0 - self.wl_weight) * K + self.wl_weight * W * W
+        columns = _kernel_columns(self.theta, self.conv_similarity, self.wl_weight,
+                                  self.wl_depth)
+        return columns.get(cb, rows=ca)
 
 
 class PerObjectiveGP:
