@@ -128,6 +128,18 @@ def _greedy_hv_gain(F, P, n) -> np.ndarray:
     return np.array(chosen, dtype=np.int64)
 
 
+def _optional_count(name: str, value, what: str) -> int | None:
+    """``value`` as an int, None as it is; a ``ValueError`` naming ``name`` unless it is a
+    whole number >= 0 (an integer type: ``4.0``, ``True`` and ``"4"`` are refused)."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) \
+            or value < 0:
+        raise ValueError(f"{name} must be a number of {what} >= 0 or None (the default); "
+                         f"got {value!r}")
+    return int(value)
+
+
 def _accuracy_columns(problem):
     """``(clean, others)``: the objective that is the clean accuracy and those that are other
     accuracies (attacks, corruptions; not costs or scores), or None when ``problem`` has no
@@ -710,17 +722,8 @@ class NSGA2LocalSearch(NSGA2):
         self.prior_pool = int(prior_pool)
         if self.prior_pool < 0:
             raise ValueError(f"prior_pool must be >= 0; got {prior_pool!r}")
-        if global_pool is not None and (isinstance(global_pool, bool) or int(global_pool) < 0
-                                        or int(global_pool) != global_pool):
-            raise ValueError(f"global_pool must be a number of queries >= 0; got "
-                             f"{global_pool!r}")
-        self.global_pool = None if global_pool is None else int(global_pool)
-        if global_every is not None and (isinstance(global_every, bool)
-                                         or not isinstance(global_every, numbers.Integral)
-                                         or global_every < 0):
-            raise ValueError(f"global_every must be a number of generations >= 0 or None "
-                             f"(the default); got {global_every!r}")
-        self.global_every = None if global_every is None else int(global_every)
+        self.global_pool = _optional_count("global_pool", global_pool, "queries")
+        self.global_every = _optional_count("global_every", global_every, "generations")
         if zero_cost is not None:
             from pymoo_arnas.algorithms.zero_cost import ZeroCostFeatures
 

@@ -452,9 +452,13 @@ def test_nsga2_cat_screens_the_whole_space_again_every_second_or_fourth_generati
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, 4.0, True, "4", "x"])
-def test_global_every_is_refused_unless_a_count_of_generations(bad):
-    with pytest.raises(ValueError, match="global_every must be a number of generations"):
-        NSGA2LocalSearch(global_every=bad)
+@pytest.mark.parametrize("name, what", [("global_every", "generations"),
+                                        ("global_pool", "queries")])
+def test_global_counts_are_refused_unless_whole_numbers(name, what, bad):
+    with pytest.raises(ValueError, match=f"{name} must be a number of {what} >= 0 .*got "
+                                         f"{bad!r}"):
+        NSGA2LocalSearch(**{name: bad})
+    assert getattr(NSGA2LocalSearch(**{name: np.int64(7)}), name) == 7
 
 
 @settings(max_examples=50, deadline=None)
