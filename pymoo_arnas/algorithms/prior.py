@@ -15,9 +15,9 @@ the CIFAR-10 accuracies when searching CIFAR-100 for the same objectives). The s
   only where they differ.
 
 Measured (``benchmarks/bench_transfer.py``, the 8 bi-objective problems, each CIFAR searched
-with the other's table, the source's clean and attack values as features, seeds 0-9, 0.9.0):
-mean nHV 0.978 and share of the exact front 80 % at 300 unique queries (without: 0.931,
-66 %); 0.917 / 57 % at 100 (without: 0.833 / 43 %).
+with the other's table, the source's clean and attack values as features, seeds 0-9,
+0.10.0): mean nHV 0.978 and share of the exact front 81 % at 300 unique queries (without:
+0.953, 72 %); 0.921 / 58 % at 100 (without: 0.833 / 43 %).
 
 The source must be given explicitly and must not be the target's own table and objectives
 (:meth:`TransferPrior.check`): that would hand the search the answer.
@@ -29,8 +29,8 @@ a cheaper proxy task (fewer epochs, a smaller network or dataset) or by an earli
 (:attr:`TransferPrior.measured_` says which are measured), and the first population is
 drawn from the measured cells. Measured (``benchmarks/bench_transfer.py --source search`` /
 ``--source store``, seeds 0-9, mean nHV at 100 / 200 / 300 queries): the 300 cells an earlier
-``nsga2-cat`` search of the other CIFAR trained, 0.906 / 0.947 / 0.955 (share 72 %; without a
-prior 0.833 / 0.913 / 0.931, 66 %; 0.9.0); 300 cells trained on digits (5 epochs, C=8, N=1: a poor
+``nsga2-cat`` search of the other CIFAR trained, 0.906 / 0.940 / 0.959 (share 74 %; without a
+prior 0.833 / 0.919 / 0.953, 72 %; 0.10.0); 300 cells trained on digits (5 epochs, C=8, N=1: a poor
 proxy, Spearman -0.30 with CIFAR-10 PGD) as the prior of the four CIFAR clean/FGSM and
 clean/PGD problems, 0.791 / 0.854 / 0.862 (without: 0.773 / 0.887 / 0.908, measured with
 0.2.0's warped GP, which a prior turns off): a poor proxy costs later queries.

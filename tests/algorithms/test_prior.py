@@ -176,6 +176,8 @@ def test_search_with_a_partial_prior_keeps_the_budget_and_starts_from_measured_c
     first = problem.query_log[[f"x{i}" for i in range(6)]].to_numpy()[:20]
     reps = representative_codes()
     assert res.algorithm.prior.measured_[reps[isomorphism_class(first)]].all()
+    # a partial prior keeps the global phase, and so the global generations after it
+    assert res.algorithm._global_until() == 100 and res.algorithm._global_every() == 2
 
 
 def test_sweep_params_tell_priors_apart(tmp_path):
