@@ -401,6 +401,15 @@ def test_nsga2_cat_takes_the_convolutions_alike_with_two_objectives():
         assert (algo._conv_similarity(), after) == want, (objectives, kwargs)
 
 
+def _set_up(algo, objectives, n_archive=25):
+    """``algo`` set up on a CIFAR-10 problem of ``objectives`` (nothing evaluated), with an
+    archive of ``n_archive`` cells, as a run would have after that many queries."""
+    problem = ARNAS("cifar10", objectives, budget=300)
+    algo.setup(problem, seed=0)
+    algo._arch_X = np.zeros((n_archive, 6), dtype=np.int64)
+    return algo
+
+
 class _CountsPools(NSGA2LocalSearch):
     """nsga2-cat that records, per generation, whether it screened the global pool."""
 
@@ -446,8 +455,7 @@ def test_nsga2_cat_screens_the_whole_space_again_every_second_or_fourth_generati
         (("clean", "pgd@Linf"), {"global_every": 3}, 3),
         (("clean",), {"global_every": 3}, 3),
     ]:
-        problem = ARNAS("cifar10", objectives, budget=30)
-        algo = minimize(problem, NSGA2LocalSearch(pop_size=10, **kwargs), seed=0).algorithm
+        algo = _set_up(NSGA2LocalSearch(pop_size=10, **kwargs), objectives)
         assert algo._global_every() == want, (objectives, kwargs)
 
 
@@ -541,13 +549,13 @@ def test_nsga2_cat_models_the_robust_accuracy_as_a_ratio_to_the_clean_one_after_
         (("pgd@Linf", "fgsm@Linf"), {}, False),
         (("clean",), {}, False),
     ]:
-        problem = ARNAS("cifar10", objectives, budget=30)
-        algo = minimize(problem, NSGA2LocalSearch(pop_size=10, global_pool=20, **kwargs),
-                        seed=0).algorithm
+        algo = _set_up(NSGA2LocalSearch(pop_size=10, global_pool=20, **kwargs), objectives)
         assert algo._use_robust_ratio() is want, (objectives, kwargs)
+    # a cost is modelled as it is; a run with one goes through the ratio's path
     problem = ARNAS("cifar10", ("clean", "pgd@Linf", "params"), budget=30)
-    algo = minimize(problem, NSGA2LocalSearch(pop_size=10, robust_ratio=True), seed=0).algorithm
-    assert algo._ratio_columns == (0, [1])  # the cost is modelled as it is
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=10, global_pool=20, robust_ratio=True),
+                    seed=0).algorithm
+    assert algo._ratio_columns == (0, [1]) and algo._use_robust_ratio()
 
 
 def test_robust_ratio_is_refused_where_there_is_no_clean_accuracy_or_a_bad_value():
