@@ -191,6 +191,10 @@ def warp_map(values, src, dst) -> np.ndarray:
     return out
 
 
+_LEAST_ACCURACY = 1e-3
+"""Clean accuracy below which :func:`to_robust_ratio` divides by this instead."""
+
+
 def to_robust_ratio(F, clean: int, robust) -> np.ndarray:
     """Errors ``F`` ``(n, m)`` (``1 - accuracy``) with each column of ``robust`` replaced by
     minus its accuracy's ratio to the clean accuracy (column ``clean``): how much of what a
@@ -217,10 +221,6 @@ def from_robust_ratio(G, clean: int, robust) -> np.ndarray:
     for j in np.atleast_1d(robust):
         F[:, j] = 1.0 + F[:, j] * clean_acc
     return F
-
-
-_LEAST_ACCURACY = 1e-3
-"""Clean accuracy below which :func:`to_robust_ratio` divides by this instead."""
 
 
 class HammingGP:
