@@ -604,7 +604,7 @@ class NSGA2LocalSearch(NSGA2):
     archive's rank-warped scale (:func:`~pymoo_arnas.algorithms.surrogate.warp_map` takes
     the predictions through the warping and back, linearly beyond the archive). The
     exact-front cells runs missed were ones the GP, fitted on the robust accuracy itself,
-    ranked 20 to 60 fronts deep (e.g. CIFAR-100 APGD's cells without the input-to-output
+    ranked up to 70 fronts deep (e.g. CIFAR-100 APGD's cells without the input-to-output
     edge, whose robust accuracy it took for below average). Tuning seeds 100-119, mean nHV
     at 100 / 200 / 300 queries, share at 300: 0.831 / 0.928 / 0.951, 0.698 against 0.831 /
     0.923 / 0.940, 0.692 (paired +0.011 +- 0.003 at 300); seeds 130-169: 0.827 / 0.921 /
