@@ -336,15 +336,14 @@ class _ColumnCache:
             return self.buf[np.ix_(slots, rows)].T
 
 
-class _ClassColumns(_ColumnCache):
-    """Columns of the class kernel (kept as :class:`_ColumnCache` says): the mean of the
-    genome kernel (the product over edges of
+class _ClassColumns:
+    """Columns of the class kernel, unnormalised (:class:`_KernelColumns` keeps them,
+    normalised): the mean of the genome kernel (the product over edges of
     :func:`edge_kernel`) over all pairs of genomes of two classes. The genome kernel is a
     Kronecker product of one 5 x 5 kernel per edge, so a class's column costs a few products
     of 15,625 numbers."""
 
-    def __init__(self, theta: float, most: int = 1024, conv_similarity: float = 0.0) -> None:
-        super().__init__(most)
+    def __init__(self, theta: float, conv_similarity: float = 0.0) -> None:
         self.theta = float(theta)
         self.K1 = edge_kernel(self.theta, conv_similarity)
         cls = class_of_code()
@@ -361,8 +360,9 @@ class _ClassColumns(_ColumnCache):
             else:
                 self.diag[c] = _product_kernel(self.K1, G, G).mean()
 
-    def _compute(self, classes) -> np.ndarray:
-        """Unnormalised columns ``(6466, k)``: ``A E A^T`` restricted to ``classes``."""
+    def columns(self, classes) -> np.ndarray:
+        """Unnormalised columns ``(6466, k)`` of sorted, distinct ``classes``: ``A E A^T``
+        restricted to them."""
         K1 = self.K1
         AT = np.zeros((N_CELLS, len(classes)))
         hit = np.isin(self.cls, classes)
@@ -375,14 +375,15 @@ class _ClassColumns(_ColumnCache):
         return np.add.reduceat(EA[self.order], self.starts, axis=0) / self.size[:, None]
 
 
-class _WLColumns(_ColumnCache):
-    """Columns of :func:`~pymoo_arnas.algorithms.wl_kernel.wl_kernel` of one ``depth``."""
+class _WLColumns:
+    """Columns of :func:`~pymoo_arnas.algorithms.wl_kernel.wl_kernel` of one ``depth``
+    (:class:`_KernelColumns` keeps them, mixed in)."""
 
-    def __init__(self, depth: int, most: int = 1024) -> None:
-        super().__init__(most)
+    def __init__(self, depth: int) -> None:
         self.Phi = wl_features(depth)
 
-    def _compute(self, classes) -> np.ndarray:
+    def columns(self, classes) -> np.ndarray:
+        """Columns ``(6466, k)`` of ``classes``."""
         return (self.Phi @ self.Phi[classes].T).toarray()
 
 
@@ -400,10 +401,10 @@ class _KernelColumns(_ColumnCache):
 
     def _compute(self, classes) -> np.ndarray:
         d = self.classes.diag
-        K = self.classes._compute(classes) / np.sqrt(d[:, None] * d[classes][None, :])
+        K = self.classes.columns(classes) / np.sqrt(d[:, None] * d[classes][None, :])
         if self.wl is None:
             return K
-        W = self.wl._compute(classes)
+        W = self.wl.columns(classes)
         return (1.0 - self.wl_weight) * K + self.wl_weight * W * W
 
 
@@ -421,7 +422,7 @@ def _kernel_columns(theta: float, conv_similarity: float, wl_weight: float,
 def _class_columns(theta: float, conv_similarity: float = 0.0) -> _ClassColumns:
     key = (theta, conv_similarity)
     if key not in _COLUMNS:
-        _COLUMNS[key] = _ClassColumns(theta, conv_similarity=conv_similarity)
+        _COLUMNS[key] = _ClassColumns(theta, conv_similarity)
     return _COLUMNS[key]
 
 

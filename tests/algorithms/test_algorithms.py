@@ -610,9 +610,9 @@ def test_per_objective_gp_is_each_gp_on_its_own_column():
 
 
 def test_class_kernel_columns_are_kept_up_to_their_bound():
-    from pymoo_arnas.algorithms.surrogate import _ClassColumns
+    from pymoo_arnas.algorithms.surrogate import _KernelColumns
 
-    columns = _ClassColumns(theta=1.0, most=4)
+    columns = _KernelColumns(theta=1.0, conv_similarity=0.0, wl_weight=0.0, wl_depth=2, most=4)
     first = columns.get([5, 6, 7])
     assert len(columns.cols) == 3
     columns.get([8, 9])
