@@ -148,9 +148,7 @@ def _accuracy_columns(problem):
     columns = tuple(getattr(problem, "columns", None) or ())
     if len(columns) != problem.n_obj or "clean" not in columns:
         return None
-    n = len(columns)
-    other = ~(np.asarray(getattr(problem, "is_cost", np.zeros(n, bool)), dtype=bool)
-              | np.asarray(getattr(problem, "is_maximized", np.zeros(n, bool)), dtype=bool))
+    other = np.array(getattr(problem, "is_accuracy", np.ones(len(columns), bool)), dtype=bool)
     clean = columns.index("clean")
     other[clean] = False
     return (clean, np.flatnonzero(other).tolist()) if other.any() else None

@@ -130,7 +130,7 @@ def plot_front(problem, archive: pd.DataFrame | None = None, path="front.png",
     lims = []
     for j in range(2):  # cut the view a little past the front's worst value of each objective
         lo, hi = E[:, j].min(), E[:, j].max()
-        accuracy = not (problem.is_cost[j] or problem.is_maximized[j])
+        accuracy = bool(problem.is_accuracy[j])
         margin = 0.03 if accuracy else 0.1 * ((hi - lo) or abs(hi) or 1.0)
         worse_is_low = problem.is_maximized[j] or accuracy
         lims.append({"left" if j == 0 else "bottom": lo - margin} if worse_is_low

@@ -168,6 +168,9 @@ class CellProblem(Problem):
         Which objectives are minimised as they are (``costs``).
     is_maximized : ndarray of bool, shape (n_obj,)
         Which objectives are maximised (minimised as ``-value``, ``maximized``).
+    is_accuracy : ndarray of bool, shape (n_obj,)
+        Which objectives are accuracies (neither costs nor maximised scores), minimised as
+        ``error = 1 - accuracy``.
     n_evals : int
         Genomes evaluated (every row of every call, refused ones included).
     n_unique : int
@@ -202,6 +205,7 @@ class CellProblem(Problem):
         both = [c for c, a, b in zip(self.columns, self.is_cost, self.is_maximized) if a and b]
         if both:
             raise ValueError(f"columns {both} are given as both costs and maximized")
+        self.is_accuracy = ~(self.is_cost | self.is_maximized)
         self._penalty = np.full(len(self.columns), BUDGET_PENALTY) if penalty is None else \
             np.asarray(penalty, dtype=float).reshape(len(self.columns))
         super().__init__(n_var=N_EDGES, n_obj=len(self.columns), xl=0, xu=N_OPS - 1, vtype=int,

@@ -41,6 +41,7 @@ def test_cost_objectives_are_the_network_cost_minimised_as_they_are(cifar10, syn
     p = ARNAS(table=cifar10, objectives=("clean", "params", "flops"))
     F = p.evaluate(G)
     assert p.is_cost.tolist() == [False, True, True]
+    assert p.is_accuracy.tolist() == [True, False, False]
     assert np.array_equal(F[:, 1], cost.params(G, C=16, N=5, n_classes=10))
     assert np.array_equal(F[:, 2], cost.flops(G, C=16, N=5, n_classes=10, input_size=32))
     assert np.allclose(F[:, 0], 1 - cifar10.column("clean")[cifar10.code_to_row[G @ 5 ** np.arange(5, -1, -1)]])

@@ -59,6 +59,7 @@ def test_a_score_is_minimised_in_its_sense_and_logged_as_it_is(table10, scores, 
     assert np.array_equal(F[finite, 1], sign * raw[finite])
     assert p.is_maximized.tolist() == [False, SCORES[name] == "max"]
     assert p.is_cost.tolist() == [False, SCORES[name] == "min"]
+    assert p.is_accuracy.tolist() == [True, False]  # a score is no accuracy
     log = p.query_log  # the score itself, as the shipped table has it
     codes = log[[f"x{i}" for i in range(6)]].to_numpy() @ 5 ** np.arange(5, -1, -1)
     logged, shipped = log[name].to_numpy(), scores[codes, names.index(name)]
