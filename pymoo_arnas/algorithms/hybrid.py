@@ -21,9 +21,9 @@ This is the project's best classic (no language model) configuration, registered
    not with a prior; with two objectives, the clean accuracy and a robust one, after the
    global phase the robust accuracy as its ratio to the clean one), and on the residuals of
    a linear trend in a prior's values or the cells' zero-cost features when given
-   (``prior=``, ``zero_cost=``). The pool is ranked by
-   the optimistic prediction ``mean - beta * std``'s non-domination rank against the archive
-   (any number of objectives), ties broken at random (with two objectives, during the first
+   (``prior=``, ``zero_cost=``). The pool is ranked by the optimistic prediction ``mean -
+   beta * std``'s non-domination rank against the archive (any number of objectives), ties
+   broken at random (with two objectives, during the first
    ``global_pool`` queries and in the global generations, the pool's predicted front comes
    first, one cell at a time by the hypervolume its optimistic prediction adds to the
    archive and the cells picked before it, as SMS-EGO does), and ``n_offsprings`` of them
