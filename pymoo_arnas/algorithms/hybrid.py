@@ -21,16 +21,15 @@ This is the project's best classic (no language model) configuration, registered
    not with a prior; with two objectives, the clean accuracy and a robust one, after the
    global phase the robust accuracy as its ratio to the clean one), and on the residuals of
    a linear trend in a prior's values or the cells' zero-cost features when given
-   (``prior=``, ``zero_cost=``). The pool is ranked by the optimistic prediction ``mean -
-   beta * std``'s non-domination rank against the archive (any number of objectives), ties
-   broken at random (with two objectives, during the first
-   ``global_pool`` queries and in the global generations, the pool's predicted front comes
-   first, one cell at a time by the hypervolume its optimistic prediction adds to the
-   archive and the cells picked before it, as SMS-EGO does), and ``n_offsprings`` of them
-   are kept (by default 5 with several objectives, half a population with one or with
-   zero-cost features; with several objectives and zero-cost features a share ``explore``
-   is drawn unscreened from the pool to keep the search honest where the surrogate is
-   wrong);
+   (``prior=``, ``zero_cost=``). The pool is ranked by the optimistic prediction
+   ``mean - beta * std``'s non-domination rank against the archive (any number of
+   objectives), ties broken at random (with two objectives, during the first ``global_pool``
+   queries and in the global generations, the pool's predicted front comes first, one cell
+   at a time by the hypervolume its optimistic prediction adds to the archive and the cells
+   picked before it, as SMS-EGO does), and ``n_offsprings`` of them are kept (by default 5
+   with several objectives, half a population with one or with zero-cost features; with
+   several objectives and zero-cost features a share ``explore`` is drawn unscreened from
+   the pool to keep the search honest where the surrogate is wrong);
 3. evaluates them (each is a new unique cell: one unique query each) and applies NSGA-II
    rank-and-crowding survival.
 
