@@ -791,6 +791,7 @@ class NSGA2LocalSearch(NSGA2):
         self._arch_X = np.empty((0, problem.n_var), np.int64)
         self._arch_F = np.empty((0, problem.n_obj))
         self._n_after = 0  # generations begun after the global phase
+        self._models = {}  # (conv_similarity, wl_weight) -> the run's ClassHammingGP
         self._ratio_columns = _accuracy_columns(problem)
         if self.robust_ratio and self._ratio_columns is None:
             raise ValueError(
@@ -965,8 +966,11 @@ class NSGA2LocalSearch(NSGA2):
         w = self._wl_weight()
         if not self.class_kernel:
             gp = HammingGP(conv_similarity=s)
-        elif self._counts_classes:
-            gp = ClassHammingGP(conv_similarity=s, wl_weight=w)
+        elif self._counts_classes:  # kept per kernel: a refit extends the last (warm_start)
+            gp = self._models.get((s, w))
+            if gp is None:
+                gp = self._models[s, w] = ClassHammingGP(conv_similarity=s, wl_weight=w,
+                                                         warm_start=True)
         else:  # a cost objective: the class kernel for what is the class's, else genomes'
             gp = PerObjectiveGP([ClassHammingGP(conv_similarity=s, wl_weight=w) if by_class
                                  else HammingGP(conv_similarity=s)

@@ -625,6 +625,40 @@ def test_class_kernel_columns_are_kept_up_to_their_bound():
     assert len(columns.get(np.arange(10, 20)).T) == 10 == len(columns.cols)  # one request
 
 
+def test_class_gp_warm_start_extends_the_last_fit_with_the_same_values():
+    # a search's archive grows by appending: the warm GP extends its factor and its solve
+    # against the whole space instead of starting again, and predicts what a cold fit does
+    G = all_genomes()
+    _, first = np.unique(isomorphism_class(G), return_index=True)
+    reps = G[first]
+    rng = np.random.default_rng(3)
+    order = rng.permutation(len(reps))
+    warm = ClassHammingGP(conv_similarity=0.1, wl_weight=0.5, warm_start=True)
+    for n, prefix in ((25, False), (40, True), (40, True), (60, True), (30, False)):
+        X = reps[order[:n]] if n != 30 else reps[order[100:130]]  # the last: other cells
+        F = rng.random((n, 2))
+        V = None if warm._space is None else warm._space[0]
+        warm.fit(X, F)
+        if prefix:  # the kept solve's rows are the first rows of the new one
+            assert warm._space is not None and warm._space[0] is V
+        else:
+            assert warm._space is None
+        cold = ClassHammingGP(conv_similarity=0.1, wl_weight=0.5).fit(X, F)
+        np.testing.assert_allclose(warm.L_, cold.L_, atol=1e-12)
+        for pool in (reps[order[n:]], reps[order[n:n + 50]]):  # most of the space, or a few
+            for a, b in zip(warm.predict(pool, return_std=True),
+                            cold.predict(pool, return_std=True)):
+                np.testing.assert_allclose(a, b, atol=1e-12)
+            np.testing.assert_allclose(warm.predict(pool), cold.predict(pool), atol=1e-12)
+        assert len(warm._space[0]) == n  # a large pool asked for the whole space's solve
+    # the search keeps one warm GP per kernel for the run
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=140)
+    algo = minimize(problem, NSGA2LocalSearch(), seed=0).algorithm
+    assert set(algo._models) == {(0.1, 0.5), (0.5, 0.5)}
+    assert all(gp.warm_start for gp in algo._models.values())
+    assert algo._surrogate() is algo._models[0.5, 0.5]
+
+
 def test_hamming_gp_subclass_with_its_own_kernel_screens_nsga2_cat():
     """A researcher's surrogate: a HammingGP subclass overrides only ``kernel`` and an
     NSGA2LocalSearch subclass returns it from ``_surrogate``; the search then screens with it."""
