@@ -68,6 +68,8 @@ SUBSTITUTIONS = [
      "--train 100", "8 models x 8 problems x 10 seeds searched, 3 screening draws: 1 seed, 1 draw"),
     (r"bench_search\.py", "bench_search.py --so-evals 30",
      "part 2 of the search benchmark (300 evaluations per run) at 30"),
+    (r"bench_speed\.py", "bench_speed.py --problems cifar10/clean+square --seeds 1",
+     "optuna-gp on 8 problems (minutes per run at 300 queries): one problem, one seed"),
     (r"bench_lookup\.py$", "bench_lookup.py --n 10000 --repeat 1",
      "1e6 genomes timed 5 times: 1e4 once"),
     (r"bench_llm_operators\.py$",

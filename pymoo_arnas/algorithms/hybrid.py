@@ -638,7 +638,15 @@ class NSGA2LocalSearch(NSGA2):
     prior 0.921 / 0.953 / 0.978, share 0.812, against 0.917 / 0.946 / 0.978, 0.796. The
     global generations every second generation cost time: a run took 1.40 s against 1.03 s
     with 0.9.0's settings (the 8 problems, one other busy core); keeping the class kernel's
-    own columns (normalised and mixed) brought it to 1.05 s, results unchanged.
+    own columns (normalised and mixed) brought it to 1.05 s, results unchanged. Since
+    0.10.1 the run keeps one GP per kernel and refits it warm
+    (``ClassHammingGP(warm_start=True)``): the archive grows by appending, so the factor and
+    the solve against every class of the space are extended by the new cells instead of
+    computed again, most of what a global generation cost. The same picks in every run
+    checked (the 8 problems on seeds 0-9 and 100-109, one objective and a whole-table prior
+    on seeds 0-9); a run took 0.99 s against 1.60 s (seeds 0-9, the 8 problems, one other
+    busy core), with one objective 0.37 s against 0.79 s (``benchmarks/bench_speed.py``
+    times it beside ``optuna-gp``).
 
     The GP's linear algebra is small; keep BLAS single-threaded on a busy machine
     (``OPENBLAS_NUM_THREADS=1``, or :func:`pymoo_arnas.experiments.blas.limit_blas_threads`),
