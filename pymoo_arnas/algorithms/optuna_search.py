@@ -223,8 +223,10 @@ register(AlgorithmRecord(
 
 def optuna_gp(**kwargs):
     """Optuna's Gaussian-process sampler ``GPSampler`` (:class:`OptunaSearch`; slow:
-    minutes per run of 300 cells), told the objectives are deterministic (table lookups;
-    pass ``sampler_options={"deterministic_objective": False}`` for trained networks)."""
+    minutes per run of 300 cells, 112 to 1,005 s on the 8 bi-objective problems against
+    0.7 to 1.1 s for ``nsga2-cat``, ``benchmarks/bench_speed.py``), told the objectives are
+    deterministic (table lookups; pass ``sampler_options={"deterministic_objective": False}``
+    for trained networks)."""
     options = dict(kwargs.pop("sampler_options", None) or {})
     options.setdefault("deterministic_objective", True)
     return OptunaSearch(sampler="gp", sampler_options=options, **kwargs)
