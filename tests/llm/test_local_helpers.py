@@ -57,6 +57,23 @@ def test_server_that_exits_is_reported_with_its_log(tmp_path, monkeypatch):
         local.start_local_server(model, startup_timeout=60, log_path=tmp_path / "server.log")
 
 
+@pytest.mark.parametrize("code, said", [("os.kill(os.getpid(), signal.SIGILL)", "SIGILL"),
+                                         ("sys.exit(3)", "exit code 3")])
+def test_server_that_dies_at_its_first_token_is_reported(tmp_path, code, said):
+    # a llama.cpp build the CPU cannot run answers /v1/models, then dies at the first
+    # completion: the start says so (and how to rebuild), not the search half-way
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", f"import os, signal, sys; {code}"])
+    log_path = tmp_path / "server.log"
+    log_path.write_text("model loaded\n")
+    server = local.LocalServer(proc, local.free_port(), "gemma-3-270m", log_path)
+    with pytest.raises(local.LocalServerError, match=f"(?s)died at its first completion.*{said}"
+                       ".*model loaded") as err:
+        local._first_token(server, timeout=5)
+    assert ("GGML_NATIVE=OFF" in str(err.value)) == (said == "SIGILL")
+
+
 def test_cli_has_llm_server():
     import argparse
 
