@@ -87,7 +87,7 @@ SKIPS = [
     # (regex, why); a command (or a part of an `&&` chain) that matches is not run
     (r"^python3? -m venv\b", "creates a virtual environment: the test runs in the checkout's"),
     (r"^(\.|source) \S*activate$", "activates a virtual environment (see above)"),
-    (r"^pip install\b", "installs the package: the test runs the installed checkout"),
+    (r"^(\w+=\S+ )*pip install\b", "installs the package: the test runs the installed checkout"),
     (r"^python3? -m pytest\b", "runs this test suite itself"),
     (r"^arnas download\b", "needs the network (tests/data/test_download.py serves it locally)"),
     (r"^arnas llm-server\b", "starts a server that runs until stopped "
