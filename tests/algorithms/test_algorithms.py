@@ -652,7 +652,7 @@ def test_class_gp_warm_start_extends_the_last_fit_with_the_same_values():
             np.testing.assert_allclose(warm.predict(pool), cold.predict(pool), atol=1e-12)
         assert len(warm._space[0]) == n  # a large pool asked for the whole space's solve
     # the search keeps one warm GP per kernel for the run
-    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=140)
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=110)  # a global, a local gen.
     algo = minimize(problem, NSGA2LocalSearch(), seed=0).algorithm
     assert set(algo._models) == {(0.1, 0.5), (0.5, 0.5)}
     assert all(gp.warm_start for gp in algo._models.values())
@@ -748,6 +748,7 @@ def test_nsga2_llm_runs_with_a_stand_in_client():
     }
 
 
+@pytest.mark.slow  # 150 queries with three GPs a generation: about 2 s
 def test_nsga2_cat_counts_genomes_when_the_problem_does():
     # with a cost objective the genome, not its class, is one unique query
     problem = ARNAS("cifar10", objectives=("clean", "pgd@Linf", "params"), budget=150)

@@ -57,6 +57,7 @@ def test_synflow_of_a_linear_layer_is_its_absolute_weight_sum():
     assert (model[1].weight < 0).any()  # the model itself is left as it was
 
 
+@pytest.mark.slow  # a network's NTK on two batches: about 1.5 s
 def test_cell_scores_are_finite_and_ordered():
     s = cell_scores([3, 2, 3, 1, 3, 4], TINY)
     assert list(s) == list(SCORE_NAMES)
