@@ -28,8 +28,10 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from pymoo_arnas.experiments.problems import expand_problems
-from pymoo_arnas.experiments.runner import summarize, sweep
+from pymoo_arnas.experiments.runner import run_one, summarize, sweep
 
 TARGET = 100.0
 """How many times faster per run than ``optuna-gp`` ``nsga2-cat`` should be (issue 12)."""
@@ -49,8 +51,6 @@ def main(argv=None) -> int:
     problems = expand_problems([p for p in args.problems.split(",") if p])
 
     t0 = time.perf_counter()
-    from pymoo_arnas.experiments.runner import run_one
-
     for algorithm in ("optuna-gp", "nsga2-cat"):  # one-time costs (imports, tables) first
         run_one(problems[0], algorithm, seed=0, budget=min(30, args.budget))
     runs = []
@@ -59,8 +59,6 @@ def main(argv=None) -> int:
                           progress=False))
         runs.append(sweep([problem], ["nsga2-cat"], args.seeds, args.budget, args.out,
                           progress=False))
-    import pandas as pd
-
     runs = pd.concat(runs, ignore_index=True)
     seconds = (runs.groupby(["problem", "algorithm", "seed"])["seconds"].first()
                .groupby(["problem", "algorithm"]).mean().unstack())
@@ -74,6 +72,7 @@ def main(argv=None) -> int:
     print(f"{'problem':24s} {'nsga2-cat s':>11s} {'optuna-gp s':>11s} {'ratio':>7s}   "
           f"nHV at {head}: nsga2-cat | optuna-gp")
     ratio = seconds["optuna-gp"] / seconds["nsga2-cat"]
+
     def at(problem, algorithm):
         return " / ".join(f"{nhv.loc[problem, (algorithm, c)]:.3f}" for c in checkpoints)
 

@@ -269,11 +269,14 @@ class HammingGP:
         F = np.asarray(F, dtype=float).reshape(len(self.X_), -1)
         self.mean_ = F.mean(axis=0)
         self.scale_ = F.std(axis=0) + 1e-12
-        K = self.kernel(self.X_, self.X_) + self.noise * np.eye(len(self.X_))
-        self.L_ = np.linalg.cholesky(K)
+        self.L_ = self._cholesky(self.X_)
         Y = (F - self.mean_) / self.scale_
         self.alpha_ = solve_triangular(self.L_.T, solve_triangular(self.L_, Y, lower=True))
         return self
+
+    def _cholesky(self, X) -> np.ndarray:
+        """Lower Cholesky factor ``(n, n)`` of the training kernel matrix plus the nugget."""
+        return np.linalg.cholesky(self.kernel(X, X) + self.noise * np.eye(len(X)))
 
     def predict(self, X, return_std: bool = False):
         """Predicted mean ``(n, m)`` (and standard deviation ``(n, m)`` with ``return_std``)."""
@@ -496,36 +499,27 @@ class ClassHammingGP(HammingGP):
         cb = cls[encode(np.asarray(B, dtype=np.int64))]
         return self._columns().get(cb, rows=ca)
 
-    def fit(self, X, F) -> ClassHammingGP:
-        """Fit on genomes ``(n, 6)`` and objective values ``(n, m)`` (with ``warm_start``,
-        extending the previous fit where ``X``'s classes begin with its classes)."""
-        X = np.asarray(X, dtype=np.int64)
+    def _cholesky(self, X) -> np.ndarray:
+        """The factor for training genomes ``X``; with ``warm_start``, the last fit's factor
+        extended by new rows below where ``X``'s classes begin with its classes (else a
+        fresh one, and the kept solve against the space is dropped)."""
         cls = class_of_code()[encode(X)]
-        old = self.classes_
+        old, self.classes_ = self.classes_, cls
         n0 = len(old) if self.warm_start and 0 < len(old) <= len(cls) \
             and np.array_equal(cls[:len(old)], old) else 0
         if n0 == 0:
             self._space = None
-            super().fit(X, F)
-        else:
-            F = np.asarray(F, dtype=float).reshape(len(X), -1)
-            self.X_ = X
-            self.mean_ = F.mean(axis=0)
-            self.scale_ = F.std(axis=0) + 1e-12
-            if len(cls) > n0:  # the factor of the grown kernel matrix: new rows below
-                columns = self._columns()
-                B = solve_triangular(self.L_, columns.get(cls[n0:], rows=cls[:n0]),
-                                     lower=True)  # (n0, m)
-                K22 = columns.get(cls[n0:], rows=cls[n0:]) + self.noise * np.eye(len(cls) - n0)
-                L = np.zeros((len(cls), len(cls)))
-                L[:n0, :n0] = self.L_
-                L[n0:, :n0] = B.T
-                L[n0:, n0:] = np.linalg.cholesky(K22 - B.T @ B)
-                self.L_ = L
-            Y = (F - self.mean_) / self.scale_
-            self.alpha_ = solve_triangular(self.L_.T, solve_triangular(self.L_, Y, lower=True))
-        self.classes_ = cls
-        return self
+            return super()._cholesky(X)
+        if len(cls) == n0:
+            return self.L_
+        columns = self._columns()
+        B = solve_triangular(self.L_, columns.get(cls[n0:], rows=cls[:n0]), lower=True)
+        K22 = columns.get(cls[n0:], rows=cls[n0:]) + self.noise * np.eye(len(cls) - n0)
+        L = np.zeros((len(cls), len(cls)))
+        L[:n0, :n0] = self.L_
+        L[n0:, :n0] = B.T
+        L[n0:, n0:] = np.linalg.cholesky(K22 - B.T @ B)
+        return L
 
     def _space_solve(self):
         """``(V, s)``: ``V = L^-1 K(train, every class)`` ``(n, 6466)`` and ``s`` its column
