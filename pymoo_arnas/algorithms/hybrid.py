@@ -199,8 +199,9 @@ class NSGA2LocalSearch(NSGA2):
         several objectives a tenth of 5 cells rounds to none, with a prior 0 measured 0.977
         vs 0.972 mean nHV on the tuning seeds, and with one objective the optimum in 975 of
         1,000 runs vs 964; see the notes).
-    beta : float
-        Optimism of the GP ranking ``mean - beta * std`` (0: the mean only).
+    beta : float, optional
+        Optimism of the GP ranking ``mean - beta * std`` (0: the mean only). Default 1; 1.5
+        with two objectives and a whole-table prior (see the notes).
     max_train : int
         Most archive cells the GP is fitted on (the best fronts first).
     prior : TransferPrior or str or ARNAS or BenchmarkTable, optional
@@ -226,16 +227,17 @@ class NSGA2LocalSearch(NSGA2):
     global_pool : int, optional
         Unique queries during which the candidate pool is every unqueried cell of the space
         (the GP screens all of them) instead of the neighbourhoods and offspring. Default:
-        the whole run with one objective, the first 100 queries with several, none with a
-        prior of a whole table (whose best cells join the pool instead; a partial prior, e.g.
-        a proxy task's store, keeps the default). 0 turns it off.
+        the whole run with one objective, the first 100 queries with several; with a prior of
+        a whole table the first 100 with two objectives, none with another number (its best
+        cells join the pool instead; a partial prior, e.g. a proxy task's store, keeps the
+        default). 0 turns it off.
     global_every : int, optional
         After the global phase, the first of every ``global_every`` generations is a global
         generation: it screens every unqueried cell as the global phase does (its
         ``conv_similarity``, and with two objectives its hypervolume order) instead of the
-        local pool. Default: with two objectives, a global phase (so no whole-table
-        prior) and no zero-cost features, 2 where the GP models the robust accuracy as a
-        ratio (``robust_ratio``) and 4 where not; else 0 (never; see the notes).
+        local pool. Default: with two objectives, a global phase, no whole-table prior and
+        no zero-cost features, 2 where the GP models the robust accuracy as a ratio
+        (``robust_ratio``) and 4 where not; else 0 (never; see the notes).
     class_neighbours : bool
         The local pool holds the 1-edge neighbours of every genome isomorphic to a seed cell,
         not only of the genome that was queried (isomorphic genomes have different
@@ -258,7 +260,8 @@ class NSGA2LocalSearch(NSGA2):
         Weight in [0, 1] of the Weisfeiler-Lehman kernel on what the cells compute, mixed
         into the class kernel (``ClassHammingGP(wl_weight=...)``; see
         :mod:`~pymoo_arnas.algorithms.wl_kernel`). Default: 0.5 with several objectives, no
-        prior and no zero-cost features, else 0 (see the notes).
+        prior and no zero-cost features, or with two objectives and a whole-table prior;
+        else 0 (see the notes).
     robust_ratio : bool, optional
         After the global phase, the GP models each accuracy other than the clean one (an
         attack's, a corruption's) as its ratio to the clean accuracy, how much of what the
@@ -648,6 +651,47 @@ class NSGA2LocalSearch(NSGA2):
     busy core), with one objective 0.37 s against 0.79 s (``benchmarks/bench_speed.py``
     times it beside ``optuna-gp``).
 
+    With two objectives and a whole-table prior the run has a global phase of its first 100
+    queries (the residuals' GP screens every unqueried cell, picks by hypervolume gain) and
+    no global generations after it, the Weisfeiler-Lehman mix (``wl_weight=0.5``) and more
+    optimism (``beta=1.5``; since 0.11.0; before, no global phase, the class kernel alone and
+    ``beta=1``). The exact-front cells such runs missed were mostly ones the source ranks
+    deep (e.g. CIFAR-100 Square's most robust cell, 55 fronts deep in CIFAR-10's table) that
+    neither the local pool nor the source's best cells reach. The global phase with the mix
+    first: tuning seeds 100-109, mean nHV at 100 / 200 / 300 queries, share at 300, 0.918 /
+    0.950 / 0.979, 0.840, against 0.922 / 0.950 / 0.979, 0.811 (share +2.9 +- 0.8 points);
+    the phase alone 0.816, the mix alone 0.824 (and on seeds 110-129 +0.2 +- 0.5 points); then
+    ``beta`` 1.5: 0.919 / 0.948 / 0.980, 0.847 (2: 0.832). Checked on seeds 110-129: 0.919 /
+    0.948 / 0.980, 0.847, against 0.920 / 0.950 / 0.977, 0.810 (paired +0.002 +- 0.001 at 300,
+    share +3.7 +- 0.6 points), and 130-169: 0.920 / 0.949 / 0.980, 0.849, against 0.918 /
+    0.951 / 0.978, 0.812 (+0.001 +- 0.001, share +3.7 +- 0.4; at 200 queries -0.002 +- 0.001);
+    there CIFAR-10 APGD's share 0.78 against 0.60, CIFAR-100 PGD's 0.72 against 0.68.
+    Tried against these settings and not kept (seeds 100-109 unless said; paired at 300,
+    share in points): a phase of 50, 80 or 150 queries (share -0.6, -0.3, -0.5; nHV within
+    0.001), the mix 0.3, 0.4 or 0.7 (0.7: share -1.9; on seeds 130-169 0.3: -1.8 +- 0.3, 0.4:
+    +0.010 at 100 queries but share -0.5 +- 0.3), the mix only in or only after the phase
+    (share -2.7, -2.8), ``beta`` 1.5 only after the phase (-0.8; only in it, level), the
+    phase's kernel with the convolutions alike (0.1; -0.010 at 100 queries), ``warp``
+    (-0.009, share -4.2), ``robust_ratio=False`` (share -1.8), population 15 or 30 (share
+    -0.7, -1.9), ``prior_pool`` 20 or 80 (-0.004, -0.011), ``n_offsprings`` 4 or 6 (share
+    +0.3 at 1.3x the time, -1.2), ``n_seeds=12`` (-0.009), ``theta=0.7`` (share -1.6), the
+    source's 5 or 20 best cells of each single feature in every pool (-0.002, -0.015), the
+    source's robust-to-clean accuracy ratios as features (share -0.5 to -0.7), and each
+    generation's last pick the most optimistic robust cell of the whole space (share -1.4, at
+    9x the time). Against the 0.10.1 settings: ranking by the probability of not being
+    dominated by the archive (from the first query, or after 150 or 220: share -0.8, -0.7,
+    -0.5; with global generations every 2nd or every generation after the rule began, -0.016,
+    -0.024), a first population from the fronts of every feature (-0.014). What stays out of
+    reach: 4 of the 18 cells of CIFAR-100 PGD's exact front, without the input-to-output edge
+    and with a 1x1 convolution into the output (e.g. ``3 2 2 0 4 2``), were found in no run,
+    with or without a prior (seeds 100-109; so were they on APGD's with the prior). Their
+    robust accuracy on CIFAR-10 is low (PGD 0.28-0.34 against about 0.45 near its front), and
+    the GP, fitted on a run's 300 cells, predicts 0.05-0.06 for their 0.21-0.24 on CIFAR-100
+    PGD (one with a decay per edge fitted by marginal likelihood ranks them no higher). On the
+    report seeds 0-9 (``benchmarks/bench_transfer.py``): 0.921 / 0.949 / 0.980 (0.9798), share
+    0.846, against 0.10.1's 0.921 / 0.953 / 0.978, 0.812; a run took 0.8 s against 0.5 s (two
+    busy cores).
+
     The GP's linear algebra is small; keep BLAS single-threaded on a busy machine
     (``OPENBLAS_NUM_THREADS=1``, or :func:`pymoo_arnas.experiments.blas.limit_blas_threads`),
     else thread contention can make a run 30x slower.
@@ -671,7 +715,7 @@ class NSGA2LocalSearch(NSGA2):
         n_seeds: int | None = None,
         n_mating: int = 3,
         explore: float | None = None,
-        beta: float = 1.0,
+        beta: float | None = None,
         max_train: int = 400,
         prior=None,
         prior_features=None,
@@ -711,7 +755,9 @@ class NSGA2LocalSearch(NSGA2):
         self._explore_arg = explore
         # None: decided in _setup (0.1 with several objectives and zero-cost features, else 0)
         self.explore = 0.0 if explore is None else float(explore)
-        self.beta = float(beta)
+        # None: decided in _setup (1.5 with two objectives and a whole-table prior, else 1)
+        self._beta_arg = beta
+        self.beta = 1.0 if beta is None else float(beta)
         self.max_train = int(max_train)
         if (self.n_seeds is not None and self.n_seeds < 1) or self.n_mating < 0 \
                 or self.max_train < 1:
@@ -787,6 +833,8 @@ class NSGA2LocalSearch(NSGA2):
             self.initialization.sampling = self.prior.initial_genomes(self.pop_size)
             if self.prior_pool:
                 self._prior_order = self.prior.initial_genomes(features=True)
+        if self._beta_arg is None:
+            self.beta = 1.5 if self._table_prior(problem.n_obj) else 1.0
         self._queried = np.zeros(N_CELLS, dtype=bool)  # by unit (class, or genome code)
         self._genomes = all_genomes()  # (15625, 6), row = code
         self._unit_of_code = problem_units(problem, self._genomes)  # (15625,)
@@ -873,9 +921,16 @@ class NSGA2LocalSearch(NSGA2):
         default for this run)."""
         if self.global_pool is not None:
             return self.global_pool
-        if self.prior is not None and self.prior.measured_.all():
+        n_obj = self._arch_F.shape[1]
+        if self.prior is not None and self.prior.measured_.all() and n_obj != 2:
             return 0  # a whole table: its best cells join the pool instead
-        return np.iinfo(np.int64).max if self._arch_F.shape[1] == 1 else 100
+        return np.iinfo(np.int64).max if n_obj == 1 else 100
+
+    def _table_prior(self, n_obj: int) -> bool:
+        """Whether the run has a whole-table prior (every cell measured), two objectives and
+        no zero-cost features: the case whose defaults were measured apart (see the notes)."""
+        return n_obj == 2 and self.zero_cost is None and self.prior is not None \
+            and bool(self.prior.measured_.all())
 
     def _in_global_phase(self) -> bool:
         """Whether the archive holds fewer cells than :meth:`_global_until` (the candidate
@@ -889,7 +944,7 @@ class NSGA2LocalSearch(NSGA2):
         if self.global_every is not None:
             return self.global_every
         if self._arch_F.shape[1] != 2 or self.zero_cost is not None \
-                or self._global_until() == 0:
+                or self._global_until() == 0 or self._table_prior(self._arch_F.shape[1]):
             return 0
         return 2 if self._robust_ratio_wanted() else 4
 
@@ -1001,8 +1056,9 @@ class NSGA2LocalSearch(NSGA2):
         several objectives, no prior and no zero-cost features, else 0)."""
         if self.wl_weight is not None:
             return self.wl_weight
+        n_obj = self._arch_F.shape[1]
         plain = self.prior is None and self.zero_cost is None
-        return 0.5 if self._arch_F.shape[1] > 1 and plain else 0.0
+        return 0.5 if (n_obj > 1 and plain) or self._table_prior(n_obj) else 0.0
 
     def _use_robust_ratio(self) -> bool:
         """Whether the next fit models the other accuracies as ratios to the clean accuracy:

@@ -530,9 +530,9 @@ def test_nsga2_cat_models_the_robust_accuracy_as_a_ratio_to_the_clean_one_after_
     assert not algo._use_robust_ratio()
     F = algo._arch_F[:-algo.n_offsprings]
     np.testing.assert_allclose(algo.fitted_on, rank_warp(F))
-    # with a whole-table prior (no warping, no global phase) the ratios themselves
-    problem = ARNAS("cifar100", ("clean", "pgd@Linf"), budget=30)
-    algo = minimize(problem, _RecordsFits(prior="cifar10"), seed=0).algorithm
+    # with a whole-table prior (no warping) after its global phase the ratios themselves
+    problem = ARNAS("cifar100", ("clean", "pgd@Linf"), budget=40)
+    algo = minimize(problem, _RecordsFits(prior="cifar10", global_pool=30), seed=0).algorithm
     F = algo._arch_F[:-algo.n_offsprings]
     np.testing.assert_allclose(algo.fitted_on, to_robust_ratio(F, 0, [1]))
     # the default: two objectives, clean and another accuracy, no zero-cost features
@@ -762,11 +762,14 @@ def test_nsga2_cat_mixes_the_wl_kernel_in_with_several_objectives():
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
     algo = minimize(problem, NSGA2LocalSearch(pop_size=10), seed=0).algorithm
     assert algo._wl_weight() == 0.5 and algo._surrogate().wl_weight == 0.5
-    # one or three objectives, a prior, or the option
+    # one or three objectives, a prior (a whole table with two objectives keeps it), or the
+    # option
     for objectives, kwargs, want in [
         (("clean",), {}, 0.0),
         (("clean", "pgd@Linf", "fgsm@Linf"), {}, 0.5),
-        (("clean", "pgd@Linf"), {"prior": "cifar100"}, 0.0),
+        (("clean", "pgd@Linf"), {"prior": "cifar100"}, 0.5),
+        (("clean", "pgd@Linf", "fgsm@Linf"), {"prior": "cifar100"}, 0.0),
+        (("clean", "pgd@Linf"), {"prior": "cifar100", "zero_cost": "params"}, 0.0),
         (("clean", "pgd@Linf"), {"zero_cost": "params"}, 0.0),
         (("clean", "pgd@Linf"), {"zero_cost": "params", "wl_weight": 0.5}, 0.5),
         (("clean", "pgd@Linf"), {"wl_weight": 0.0}, 0.0),

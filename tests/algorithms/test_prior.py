@@ -90,6 +90,27 @@ def test_search_with_a_prior_starts_from_its_front_and_keeps_the_budget():
     assert set(isomorphism_class(first).tolist()) == set(isomorphism_class(expected).tolist())
 
 
+def test_a_whole_table_prior_with_two_objectives_has_its_own_defaults():
+    """Two objectives and a whole table: a global phase of 100 queries and no global
+    generations after it, the Weisfeiler-Lehman mix and ``beta=1.5`` (measured apart; see
+    NSGA2LocalSearch's notes). Other numbers of objectives keep the prior's old defaults, and
+    options given are kept."""
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=10, prior="cifar100"), seed=0).algorithm
+    assert (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta) \
+        == (100, 0, 0.5, 1.5)
+    assert algo._in_global_phase()  # 30 queries of 100
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=10, prior="cifar100", beta=1.0,
+                                              global_pool=0, wl_weight=0.0), seed=0).algorithm
+    assert (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta) \
+        == (0, 0, 0.0, 1.0)
+    problem = ARNAS("cifar10", ("clean", "pgd@Linf", "fgsm@Linf"), budget=30)
+    algo = minimize(problem, NSGA2LocalSearch(pop_size=10, prior="cifar100"), seed=0).algorithm
+    assert (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta) \
+        == (0, 0, 0.0, 1.0)
+
+
 def test_default_nsga2_cat_is_unchanged_by_the_prior_options():
     """Without a prior the run is the same as with the prior options left at rest."""
     a = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=60)
