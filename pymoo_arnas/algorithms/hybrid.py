@@ -556,7 +556,8 @@ class NSGA2LocalSearch(NSGA2):
     Where it did not help it is off by default: with zero-cost features (seeds 100-119)
     +0.003 +- 0.004 at 300 but 0.836 against 0.858 at 100 queries, the features' strength;
     with a whole-table prior (the residuals' GP; seeds 100-109) 0.926 / 0.951 / 0.977, share
-    0.804, against 0.911 / 0.946 / 0.979, 0.800: ahead early, level at 300; with one
+    0.804, against 0.911 / 0.946 / 0.979, 0.800: ahead early, level at 300 (since 0.11.0 on
+    there with two objectives, beside a global phase: see below); with one
     objective (the paper's 10 problems, population 30, seeds 100-119) the optimum in 192 of
     200 runs against 193.
 
