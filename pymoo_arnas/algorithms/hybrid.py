@@ -228,9 +228,9 @@ class NSGA2LocalSearch(NSGA2):
         Unique queries during which the candidate pool is every unqueried cell of the space
         (the GP screens all of them) instead of the neighbourhoods and offspring. Default:
         the whole run with one objective, the first 100 queries with several; with a prior of
-        a whole table the first 100 with two objectives, none with another number (its best
-        cells join the pool instead; a partial prior, e.g. a proxy task's store, keeps the
-        default). 0 turns it off.
+        a whole table the first 100 with two objectives and no zero-cost features, else none
+        (its best cells join the pool instead; a partial prior, e.g. a proxy task's store,
+        keeps the default). 0 turns it off.
     global_every : int, optional
         After the global phase, the first of every ``global_every`` generations is a global
         generation: it screens every unqueried cell as the global phase does (its
@@ -923,15 +923,18 @@ class NSGA2LocalSearch(NSGA2):
         if self.global_pool is not None:
             return self.global_pool
         n_obj = self._arch_F.shape[1]
-        if self.prior is not None and self.prior.measured_.all() and n_obj != 2:
+        if self._whole_table_prior() and not self._table_prior(n_obj):
             return 0  # a whole table: its best cells join the pool instead
         return np.iinfo(np.int64).max if n_obj == 1 else 100
 
+    def _whole_table_prior(self) -> bool:
+        """Whether the run has a prior that measured every cell (a table, not a store)."""
+        return self.prior is not None and bool(self.prior.measured_.all())
+
     def _table_prior(self, n_obj: int) -> bool:
-        """Whether the run has a whole-table prior (every cell measured), two objectives and
-        no zero-cost features: the case whose defaults were measured apart (see the notes)."""
-        return n_obj == 2 and self.zero_cost is None and self.prior is not None \
-            and bool(self.prior.measured_.all())
+        """Whether the run has a whole-table prior, two objectives and no zero-cost
+        features: the case whose defaults were measured apart (see the notes)."""
+        return n_obj == 2 and self.zero_cost is None and self._whole_table_prior()
 
     def _in_global_phase(self) -> bool:
         """Whether the archive holds fewer cells than :meth:`_global_until` (the candidate

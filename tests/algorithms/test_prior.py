@@ -93,8 +93,8 @@ def test_search_with_a_prior_starts_from_its_front_and_keeps_the_budget():
 def test_a_whole_table_prior_with_two_objectives_has_its_own_defaults():
     """Two objectives and a whole table: a global phase of 100 queries and no global
     generations after it, the Weisfeiler-Lehman mix and ``beta=1.5`` (measured apart; see
-    NSGA2LocalSearch's notes). Other numbers of objectives keep the prior's old defaults, and
-    options given are kept."""
+    NSGA2LocalSearch's notes). Other numbers of objectives, or zero-cost features beside the
+    prior, keep the prior's old defaults, and options given are kept."""
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
     algo = minimize(problem, NSGA2LocalSearch(pop_size=10, prior="cifar100"), seed=0).algorithm
     assert (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta) \
@@ -105,10 +105,13 @@ def test_a_whole_table_prior_with_two_objectives_has_its_own_defaults():
                                               global_pool=0, wl_weight=0.0), seed=0).algorithm
     assert (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta) \
         == (0, 0, 0.0, 1.0)
-    problem = ARNAS("cifar10", ("clean", "pgd@Linf", "fgsm@Linf"), budget=30)
-    algo = minimize(problem, NSGA2LocalSearch(pop_size=10, prior="cifar100"), seed=0).algorithm
-    assert (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta) \
-        == (0, 0, 0.0, 1.0)
+    for objectives, kwargs in [(("clean", "pgd@Linf", "fgsm@Linf"), {}),
+                               (("clean", "pgd@Linf"), {"zero_cost": "params"})]:
+        problem = ARNAS("cifar10", objectives, budget=30)
+        algo = minimize(problem, NSGA2LocalSearch(pop_size=10, prior="cifar100", **kwargs),
+                        seed=0).algorithm
+        assert (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta) \
+            == (0, 0, 0.0, 1.0), (objectives, kwargs)
 
 
 def test_default_nsga2_cat_is_unchanged_by_the_prior_options():
