@@ -10,6 +10,7 @@ from hypothesis.extra.numpy import arrays
 from pymoo.indicators.hv import HV
 from pymoo.optimize import minimize
 from pymoo.termination.max_eval import MaximumFunctionCallTermination
+from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
 from pymoo_arnas.algorithms import (
     NEEDS_LLM,
@@ -22,7 +23,7 @@ from pymoo_arnas.algorithms import (
     list_algorithms,
     neighbours,
 )
-from pymoo_arnas.algorithms.hybrid import _greedy_hv_gain, hv_gain
+from pymoo_arnas.algorithms.hybrid import _greedy_hv_gain, hv_gain, non_domination_chance
 from pymoo_arnas.algorithms.surrogate import (
     ClassHammingGP,
     PerObjectiveGP,
@@ -148,6 +149,18 @@ def test_hv_gain_is_pymoos_hypervolume_difference(front, points):
 
     expected = [volume(np.vstack([front, p])) - volume(front) for p in points]
     np.testing.assert_allclose(hv_gain(front, points, ref), expected, atol=1e-12)
+
+
+def test_non_domination_chance_is_the_chance_of_falling_outside_the_fronts_staircase():
+    rng = np.random.default_rng(0)
+    a = np.sort(rng.uniform(0, 1, 4))
+    front = np.c_[a, 1.2 - a - rng.uniform(0, 0.1, 4) * np.arange(4)][rng.permutation(4)]
+    assert len(NonDominatedSorting().do(front, only_non_dominated_front=True)) == 4
+    mean, std = rng.uniform(0, 1, (6, 2)), rng.uniform(0.05, 0.3, (6, 2))
+    Z = mean[:, None] + std[:, None] * rng.standard_normal((6, 100_000, 2))
+    dominated = (Z[:, :, None, :] >= front[None, None]).all(axis=-1).any(axis=-1)
+    np.testing.assert_allclose(non_domination_chance(mean, std, front),
+                               1 - dominated.mean(axis=1), atol=0.005)
 
 
 def test_greedy_hv_gain_takes_the_largest_gain_first_and_stops_when_none_is_left():

@@ -92,26 +92,94 @@ def test_search_with_a_prior_starts_from_its_front_and_keeps_the_budget():
 
 def test_a_whole_table_prior_with_two_objectives_has_its_own_defaults():
     """Two objectives and a whole table: a global phase of 100 queries and no global
-    generations after it, the Weisfeiler-Lehman mix and ``beta=1.5`` (measured apart; see
+    generations after it, the Weisfeiler-Lehman mix, ``beta=1.5`` and, from 200 queries, the
+    last cell of each generation the likeliest not dominated (measured apart; see
     NSGA2LocalSearch's notes). Other numbers of objectives, or zero-cost features beside the
     prior, keep the prior's old defaults, and options given are kept."""
+    never = np.iinfo(np.int64).max
+
+    def defaults(algo):
+        return (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta,
+                algo._pnd_from())
+
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
     algo = minimize(problem, NSGA2LocalSearch(pop_size=10, prior="cifar100"), seed=0).algorithm
-    assert (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta) \
-        == (100, 0, 0.5, 1.5)
+    assert defaults(algo) == (100, 0, 0.5, 1.5, 200)
     assert algo._in_global_phase()  # 30 queries of 100
     problem = ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30)
     algo = minimize(problem, NSGA2LocalSearch(pop_size=10, prior="cifar100", beta=1.0,
-                                              global_pool=0, wl_weight=0.0), seed=0).algorithm
-    assert (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta) \
-        == (0, 0, 0.0, 1.0)
+                                              global_pool=0, wl_weight=0.0, pnd_from=0),
+                    seed=0).algorithm
+    assert defaults(algo) == (0, 0, 0.0, 1.0, never)
     for objectives, kwargs in [(("clean", "pgd@Linf", "fgsm@Linf"), {}),
                                (("clean", "pgd@Linf"), {"zero_cost": "params"})]:
         problem = ARNAS("cifar10", objectives, budget=30)
         algo = minimize(problem, NSGA2LocalSearch(pop_size=10, prior="cifar100", **kwargs),
                         seed=0).algorithm
-        assert (algo._global_until(), algo._global_every(), algo._wl_weight(), algo.beta) \
-            == (0, 0, 0.0, 1.0), (objectives, kwargs)
+        assert defaults(algo) == (0, 0, 0.0, 1.0, never), (objectives, kwargs)
+    # without a prior: never
+    algo = _set_up_plain(("clean", "pgd@Linf"))
+    assert algo._pnd_from() == never
+
+
+def _set_up_plain(objectives):
+    algo = NSGA2LocalSearch()
+    algo.setup(ARNAS("cifar10", objectives, budget=30), seed=0)
+    return algo
+
+
+class _Spies(NSGA2LocalSearch):
+    """nsga2-cat that records each generation: the archive's size, the local pool (None in
+    a global generation) and the cells asked for."""
+
+    def _local_pool(self, n, rng):
+        self.pool = super()._local_pool(n, rng)
+        return self.pool
+
+    def _infill(self):
+        self.pool = None
+        before = len(self._arch_X)
+        pop = super()._infill()
+        self.log = getattr(self, "log", [])
+        if pop is not None:
+            self.log.append((before, self.pool, np.asarray(pop.get("X"))))
+        return pop
+
+
+def test_the_last_cell_of_each_generation_is_the_likeliest_not_dominated_after_pnd_from(
+        monkeypatch):
+    from pymoo_arnas.algorithms import hybrid
+
+    chances = []
+
+    def last_is_likeliest(mean, std, front):  # the last candidate: the last unqueried class
+        chances.append(len(mean))
+        p = np.zeros(len(mean))
+        p[-1] = 1.0
+        return p
+
+    monkeypatch.setattr(hybrid, "non_domination_chance", last_is_likeliest)
+    problem = ARNAS("cifar100", ("clean", "pgd@Linf"), budget=70)
+    algo = minimize(problem, _Spies(pop_size=10, prior="cifar10", global_pool=20,
+                                    pnd_from=40), seed=0).algorithm
+    after = [(n, pool, X) for n, pool, X in algo.log if n >= 40]
+    assert len(after) == len(chances) == 6 and all(n < 40 for n, _, _ in algo.log[:-6])
+    for (n, pool, X), k in zip(after, chances):
+        local = set(isomorphism_class(pool).tolist())
+        assert set(isomorphism_class(X[:-1]).tolist()) <= local  # the others: local picks
+        # the last: the highest class not queried before and not among them
+        queried = set(isomorphism_class(problem.query_log[[f"x{i}" for i in range(6)]]
+                                        .to_numpy()[:n]).tolist())
+        rest = sorted(set(range(6466)) - queried - set(isomorphism_class(X[:-1]).tolist()))
+        assert k == len(rest) and isomorphism_class(X[-1:])[0] == rest[-1]
+
+
+def test_pnd_from_is_checked():
+    with pytest.raises(ValueError, match="pnd_from must be a number of queries >= 0"):
+        NSGA2LocalSearch(pnd_from=-1)
+    with pytest.raises(ValueError, match="pnd_from needs two objectives; the problem has 3"):
+        minimize(ARNAS("cifar10", ("clean", "pgd@Linf", "fgsm@Linf"), budget=30),
+                 NSGA2LocalSearch(pnd_from=10), seed=0)
 
 
 def test_default_nsga2_cat_is_unchanged_by_the_prior_options():
