@@ -937,7 +937,6 @@ class NSGA2LocalSearch(NSGA2):
         self._arch_F = np.empty((0, problem.n_obj))
         self._n_after = 0  # generations begun after the global phase
         self._models = {}  # (conv_similarity, wl_weight) -> the run's ClassHammingGP
-        self._last_fit = None  # (key, F, predict) of the last fit: see _fit
         self._ratio_columns = _accuracy_columns(problem)
         if self.pnd_from and problem.n_obj != 2:
             raise ValueError(f"pnd_from needs two objectives; the problem has {problem.n_obj} "
@@ -1067,7 +1066,8 @@ class NSGA2LocalSearch(NSGA2):
         if not self._in_global_phase():
             self._n_after += 1
         screened = self.surrogate and len(self._arch_X) >= _MIN_TRAIN
-        if screened and self._global_generation():
+        whole = screened and self._global_generation()
+        if whole:
             # every unqueried cell: all genomes, one per unit (class representatives, or
             # every genome when the problem counts genomes)
             pool = self._unqueried(all_genomes())
@@ -1077,7 +1077,7 @@ class NSGA2LocalSearch(NSGA2):
             self.termination.force_termination = True
             return None
         k = min(n, len(pool))
-        if not screened or self._global_generation() or len(self._arch_X) < self._pnd_from():
+        if not screened or whole or len(self._arch_X) < self._pnd_from():
             return Population.new(X=pool[self._select(pool, k, rng)])
         # the last cell: the whole space's likeliest not to be dominated by the archive
         X = pool[self._select(pool, k - 1, rng)] if k > 1 else pool[:0]
@@ -1198,11 +1198,8 @@ class NSGA2LocalSearch(NSGA2):
         objectives ``F`` ``(n, m)`` in the space the candidates are ranked in (rank-warped with
         :attr:`warp`) and ``predict(X, *c)``: for each ``c``, the predicted mean minus ``c``
         standard deviations of genomes ``X`` ``(k, 6)`` in that space ``(k, m)`` (with
-        :meth:`_use_robust_ratio`, of the ratio, taken back to the objectives). The last fit
-        is kept while the archive and the kind of generation stay the same."""
-        key = (self._arch_X.tobytes(), self._arch_F.tobytes(), self._global_generation())
-        if self._last_fit is not None and self._last_fit[0] == key:
-            return self._last_fit[1:]
+        :meth:`_use_robust_ratio`, of the ratio, taken back to the objectives). A refit on
+        the same archive is cheap: the class kernel's GP extends its last factor."""
         train = self._training_rows()
         X = self._arch_X[train]
         F = rank_warp(self._arch_F) if self.warp else self._arch_F  # the archive, as ranked
@@ -1235,7 +1232,6 @@ class NSGA2LocalSearch(NSGA2):
                 out.append(P)
             return out
 
-        self._last_fit = (key, F, predict)
         return F, predict
 
     def _select(self, pool, n, rng, n_explorable=None) -> np.ndarray:

@@ -118,14 +118,9 @@ def test_a_whole_table_prior_with_two_objectives_has_its_own_defaults():
                         seed=0).algorithm
         assert defaults(algo) == (0, 0, 0.0, 1.0, never), (objectives, kwargs)
     # without a prior: never
-    algo = _set_up_plain(("clean", "pgd@Linf"))
-    assert algo._pnd_from() == never
-
-
-def _set_up_plain(objectives):
     algo = NSGA2LocalSearch()
-    algo.setup(ARNAS("cifar10", objectives, budget=30), seed=0)
-    return algo
+    algo.setup(ARNAS("cifar10", ("clean", "pgd@Linf"), budget=30), seed=0)
+    assert algo._pnd_from() == never
 
 
 class _Spies(NSGA2LocalSearch):
